@@ -1,0 +1,38 @@
+#!/bin/sh
+# Run every test binary, add up the cmocka counts, and end with the line
+# "N passed, N failed".  Usage: scripts/run_tests.sh SANDIR BIN...
+# Exits non-zero when any test failed or any binary died.
+set -u
+san=$1; shift
+top=$(pwd)
+export SOCC_BIN="$top/$san/socc"
+export SOCC_SHARED="${SOCC_SHARED:-$top/../shared}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export CMOCKA_MESSAGE_OUTPUT=stdout
+if [ ! -d "$SOCC_SHARED/corpus" ]; then
+    echo "SKIP: $SOCC_SHARED/corpus not found; corpus and case tests skip"
+fi
+
+passed=0 failed=0 skipped=0
+log=$(mktemp)
+for t in "$@"; do
+    echo "== $t"
+    "$t" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+    s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+    run=$(sed -n 's/^\[==========\] \([0-9]*\) test.*run.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        # the binary died (sanitizer, crash) before cmocka could count
+        echo "!! $t exited $rc"
+        f=$((run - p - s))
+        [ "$f" -le 0 ] && f=1
+    fi
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+done
+rm -f "$log"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,223 @@
+#ifndef SOCC_TEST_H
+#define SOCC_TEST_H
+
+/*
+ * Helpers shared by the cmocka tests: where ../shared is, a row sink that
+ * keeps what a reader produced, and EXPECTED.tsv lookup.  Header-only.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ingest/row.h"
+
+/* Directory of the shared corpus and cases, or NULL when absent. */
+static inline const char *st_shared(void)
+{
+    static char path[4096];
+    const char *env = getenv("SOCC_SHARED");
+    struct stat sb;
+
+    snprintf(path, sizeof(path), "%s", env ? env : "../shared");
+    char probe[4200];
+    snprintf(probe, sizeof(probe), "%s/corpus", path);
+    if (stat(probe, &sb) != 0)
+        return NULL;
+    return path;
+}
+
+/* Skip the calling test with a clear line when ../shared is missing. */
+#define ST_NEED_SHARED(dir)                                                   \
+    const char *dir = st_shared();                                           \
+    do {                                                                      \
+        if (!dir) {                                                           \
+            printf("SKIP: ../shared not found (set SOCC_SHARED)\n");          \
+            skip();                                                           \
+        }                                                                     \
+    } while (0)
+
+/* ---- a row sink that keeps everything ---------------------------------- */
+
+struct st_cell {
+    char *text;              /* owned, NUL-terminated (may hold NULs) */
+    size_t len;
+    enum row_cell_kind kind;
+};
+
+struct st_row {
+    uint32_t row_num;
+    size_t ncells;
+    struct st_cell *cells;
+};
+
+struct st_sheet {
+    char *name;
+    size_t nrows;
+    size_t cap;
+    struct st_row *rows;
+};
+
+struct st_book {
+    size_t nsheets;
+    struct st_sheet sheets[64];
+    int ended;               /* sheet_end calls */
+    int warnings;
+    char last_warning[256];
+};
+
+static inline enum socc_err st_sheet_begin(void *ctx, const char *name,
+                                           size_t len)
+{
+    struct st_book *b = ctx;
+    struct st_sheet *s;
+
+    if (b->nsheets >= 64)
+        return SOCC_E_LIMIT_EXCEEDED;
+    s = &b->sheets[b->nsheets++];
+    memset(s, 0, sizeof(*s));
+    s->name = malloc(len + 1);
+    memcpy(s->name, name, len);
+    s->name[len] = '\0';
+    return SOCC_OK;
+}
+
+static inline enum socc_err st_row(void *ctx, uint32_t row_num,
+                                   const struct row_cell *cells, size_t n)
+{
+    struct st_book *b = ctx;
+    struct st_sheet *s;
+    struct st_row *r;
+    size_t i;
+
+    assert_true(b->nsheets > 0);
+    s = &b->sheets[b->nsheets - 1];
+    if (s->nrows == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->rows = realloc(s->rows, s->cap * sizeof(*s->rows));
+    }
+    r = &s->rows[s->nrows++];
+    r->row_num = row_num;
+    r->ncells = n;
+    r->cells = calloc(n ? n : 1, sizeof(*r->cells));
+    for (i = 0; i < n; i++) {
+        r->cells[i].text = malloc(cells[i].len + 1);
+        memcpy(r->cells[i].text, cells[i].text, cells[i].len);
+        r->cells[i].text[cells[i].len] = '\0';
+        r->cells[i].len = cells[i].len;
+        r->cells[i].kind = cells[i].kind;
+    }
+    return SOCC_OK;
+}
+
+static inline enum socc_err st_sheet_end(void *ctx)
+{
+    ((struct st_book *)ctx)->ended++;
+    return SOCC_OK;
+}
+
+static inline void st_warn(void *ctx, const char *msg)
+{
+    struct st_book *b = ctx;
+
+    b->warnings++;
+    snprintf(b->last_warning, sizeof(b->last_warning), "%s", msg);
+}
+
+static inline struct row_sink st_sink(struct st_book *b)
+{
+    struct row_sink s = { b, st_sheet_begin, st_row, st_sheet_end, st_warn };
+
+    memset(b, 0, sizeof(*b));
+    return s;
+}
+
+static inline void st_book_free(struct st_book *b)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < b->nsheets; i++) {
+        struct st_sheet *s = &b->sheets[i];
+        for (j = 0; j < s->nrows; j++) {
+            for (k = 0; k < s->rows[j].ncells; k++)
+                free(s->rows[j].cells[k].text);
+            free(s->rows[j].cells);
+        }
+        free(s->rows);
+        free(s->name);
+    }
+    memset(b, 0, sizeof(*b));
+}
+
+/* Text of cell (sheet, row index, col), "" when absent. */
+static inline const char *st_cell(const struct st_book *b, size_t sheet,
+                                  size_t row, size_t col)
+{
+    if (sheet >= b->nsheets || row >= b->sheets[sheet].nrows ||
+        col >= b->sheets[sheet].rows[row].ncells)
+        return "";
+    return b->sheets[sheet].rows[row].cells[col].text;
+}
+
+/* ---- EXPECTED.tsv ----------------------------------------------------- */
+
+/* One row of corpus/EXPECTED.tsv; fields point into line (owned). */
+struct st_expect {
+    char *line;
+    char *file, *format, *verdict, *sheets, *rows, *cols, *header, *sha256,
+        *bytes, *note;
+};
+
+/* Load the row for file (e.g. "security/x.csv"); 0 when found, else -1. */
+static inline int st_expect_get(const char *shared, const char *file,
+                                struct st_expect *e)
+{
+    char path[4200], *line = NULL, *f[10];
+    size_t cap = 0, i;
+    FILE *fp;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%s/corpus/EXPECTED.tsv", shared);
+    fp = fopen(path, "r");
+    if (!fp)
+        return -1;
+    while ((n = getline(&line, &cap, fp)) > 0) {
+        if (line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        char *p = line;
+        for (i = 0; i < 10; i++) {
+            f[i] = p;
+            p = p ? strchr(p, '\t') : NULL;
+            if (p)
+                *p++ = '\0';
+        }
+        if (f[0] && strcmp(f[0], file) == 0) {
+            e->line = line;
+            e->file = f[0]; e->format = f[1]; e->verdict = f[2];
+            e->sheets = f[3]; e->rows = f[4]; e->cols = f[5];
+            e->header = f[6]; e->sha256 = f[7]; e->bytes = f[8];
+            e->note = f[9] ? f[9] : (char *)"";
+            fclose(fp);
+            return 0;
+        }
+    }
+    free(line);
+    fclose(fp);
+    return -1;
+}
+
+static inline void st_expect_free(struct st_expect *e)
+{
+    free(e->line);
+    e->line = NULL;
+}
+
+#endif

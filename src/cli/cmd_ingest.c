@@ -1,0 +1,182 @@
+/*
+ * socc ingest --company C --tool T FILE...: the upload pipeline on local
+ * files, without a server.  Each file is copied into the data dir while
+ * being hashed (the "receiving" stage), then handed to the pipeline.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/sha256.h"
+#include "ingest/pipeline.h"
+#include "store/store.h"
+
+/* Copy src into a new temp file in dir while hashing; sets *size. */
+static enum socc_err receive(const char *src, const struct config *cfg,
+                             const char *dir, char *tmp, size_t tmpn,
+                             char hash[65], uint64_t *size,
+                             struct socc_error *err)
+{
+    static char blk[1 << 20];
+    struct sha256 h;
+    ssize_t n;
+    int in, out;
+    enum socc_err rc = SOCC_OK;
+
+    *size = 0;
+    in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST, "cannot open %s: %s",
+                              src, strerror(errno));
+    snprintf(tmp, tmpn, "%s/ingest-XXXXXX", dir);
+    out = mkostemp(tmp, O_CLOEXEC);
+    if (out < 0 || sha256_init(&h) != 0) {
+        close(in);
+        if (out >= 0)
+            close(out);
+        return socc_error_set(err, SOCC_E_INTERNAL, "cannot create temp file");
+    }
+    while ((n = read(in, blk, sizeof(blk))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = socc_error_set(err, SOCC_E_BAD_REQUEST, "cannot read %s", src);
+            break;
+        }
+        *size += (uint64_t)n;
+        if (*size > cfg->max_file_size) {
+            rc = socc_error_set(err, SOCC_E_FILE_TOO_LARGE, "larger than "
+                                "MAX_FILE_SIZE (%llu bytes)",
+                                (unsigned long long)cfg->max_file_size);
+            break;
+        }
+        sha256_update(&h, blk, (size_t)n);
+        if (write(out, blk, (size_t)n) != n) {
+            rc = socc_error_set(err, errno == ENOSPC ? SOCC_E_STORAGE_FULL
+                                : SOCC_E_INTERNAL, "cannot write temp file");
+            break;
+        }
+    }
+    sha256_final_hex(&h, hash);
+    close(in);
+    close(out);
+    if (rc != SOCC_OK)
+        unlink(tmp);
+    return rc;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+
+    return s ? s + 1 : path;
+}
+
+static int ingest_one(struct store *st, const struct config *cfg,
+                      const char *company, const char *tool, const char *file)
+{
+    struct pipeline_input in;
+    struct pipeline_output out;
+    struct socc_error err;
+    char tmp[1200], hash[65], req[17];
+    uint64_t size;
+    enum socc_err rc;
+
+    socc_error_clear(&err);
+    log_new_request_id(req);
+    rc = receive(file, cfg, store_tmp_dir(st), tmp, sizeof(tmp), hash, &size,
+                 &err);
+    if (rc == SOCC_OK) {
+        memset(&in, 0, sizeof(in));
+        in.company = company;
+        in.tool_type = tool;
+        in.filename = base_name(file);
+        in.req_id = req;
+        in.path = tmp;
+        in.hash = hash;
+        in.size = size;
+        rc = pipeline_run(st, cfg, &in, &out, &err);
+    }
+    if (rc == SOCC_OK) {
+        printf("%s: id=%lld records=%lld sheets=%lld sha256=%s ms=%lld\n",
+               file, (long long)out.upload.id,
+               (long long)out.upload.record_count,
+               (long long)out.upload.sheet_count, out.upload.file_hash,
+               (long long)out.upload.processing_ms);
+        return 0;
+    }
+    fprintf(stderr, "socc: %s: %s: %s", socc_err_name(rc), file,
+            err.detail[0] ? err.detail : socc_err_message(rc));
+    if (rc == SOCC_E_DUPLICATE_FILE)
+        fprintf(stderr, " (upload %lld '%s', %s, %s)",
+                (long long)out.existing.id, out.existing.filename,
+                out.existing.tool_type, out.existing.created_at);
+    else if (rc != SOCC_E_INTERNAL && out.hint[0])
+        fprintf(stderr, " (%s)", out.hint);
+    fputc('\n', stderr);
+    return socc_err_exit(rc);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: socc ingest --company C --tool T FILE...\n");
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "company", required_argument, NULL, 'c' },
+        { "tool", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *company = NULL, *tool = NULL;
+    struct config cfg;
+    struct socc_error err;
+    struct store *st = NULL;
+    int c, i, rc = 0, one;
+
+    log_init_from_env();
+    if (getenv("SOCC_LOG_LEVEL") == NULL)
+        log_set_level(LOG_WARN);
+    while ((c = getopt_long(argc, argv, "c:t:h", opts, NULL)) != -1) {
+        if (c == 'c')
+            company = optarg;
+        else if (c == 't')
+            tool = optarg;
+        else {
+            usage();
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (config_load(&cfg, &err) != SOCC_OK) {
+        fprintf(stderr, "socc: BAD_REQUEST: %s\n", err.detail);
+        return socc_err_exit(SOCC_E_BAD_REQUEST);
+    }
+    if (!company || !*company || strlen(company) > 128 || !tool ||
+        !config_tool_ok(&cfg, tool) || optind >= argc) {
+        fprintf(stderr, "socc: BAD_REQUEST: need --company, --tool (one of "
+                "TOOL_TYPES) and at least one file\n");
+        usage();
+        return socc_err_exit(SOCC_E_BAD_REQUEST);
+    }
+    if (store_open(cfg.data_dir, &st, &err) != SOCC_OK) {
+        fprintf(stderr, "socc: %s: %s\n", socc_err_name(err.code), err.detail);
+        return socc_err_exit(err.code);
+    }
+    for (i = optind; i < argc; i++) {
+        one = ingest_one(st, &cfg, company, tool, argv[i]);
+        if (one)
+            rc = one;
+    }
+    store_close(st);
+    return rc;
+}

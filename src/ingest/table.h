@@ -1,0 +1,54 @@
+#ifndef SOCC_TABLE_H
+#define SOCC_TABLE_H
+
+/*
+ * Turns a reader's raw rows into records: finds each sheet's header row,
+ * names the columns, and writes every row after the header to the store
+ * as a JSON array of values.
+ *
+ * Header rule (one for CSV, XLSX and XLS): the header is the first
+ * non-empty row, except that title or preamble rows above a wider table
+ * are skipped.  Among the first TABLE_PROBE_ROWS non-empty rows, let M be
+ * the most filled cells any of them has; while M >= 3, a leading row with
+ * at most M/2 filled cells is a preamble row, not the header.  Preamble
+ * rows are not records; the sheet notes how many there were.
+ *
+ * Column names: the header cells, trimmed; an empty one becomes
+ * "column_N" (N its 1-based position); a repeated one gets "_2", "_3", ...
+ * Cells right of the header get "column_N" names too.
+ */
+
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "ingest/row.h"
+#include "store/store.h"
+
+#define TABLE_PROBE_ROWS 16
+
+struct table;
+
+/* w is borrowed: the table writes into it (NULL: set it later). */
+struct table *table_new(struct store_writer *w);
+void table_set_writer(struct table *t, struct store_writer *w);
+void table_free(struct table *t);
+/* The row sink readers feed. */
+struct row_sink table_sink(struct table *t);
+/* Records written so far across sheets. */
+int64_t table_records(const struct table *t);
+/* The error the sink hit, when a reader returns the sink's code. */
+const struct socc_error *table_error(const struct table *t);
+/* Add a warning (deduplicated). */
+void table_warn(struct table *t, const char *msg);
+/* Warnings as a JSON array text (owned by t). */
+const char *table_warnings_json(struct table *t);
+
+/*
+ * Append the JSON value of one cell: null for empty, numbers bare when
+ * they are valid JSON numbers, true/false, strings otherwise.
+ */
+void table_cell_json(const struct row_cell *c, struct buf *b);
+/* 1 when s[0..n) is a JSON number. */
+int table_is_json_number(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,57 @@
+#include "store/migrations.h"
+
+/*
+ * Forward-only schema migrations.  Entry i brings the schema from version
+ * i to i + 1 (PRAGMA user_version).  Never edit a released entry; append.
+ */
+static const char *const steps[] = {
+    /* 1: uploads, sheets, records */
+    "CREATE TABLE uploads ("
+    "  id INTEGER PRIMARY KEY,"
+    "  company TEXT NOT NULL,"
+    "  tool_type TEXT NOT NULL,"
+    "  filename TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  file_type TEXT NOT NULL,"
+    "  file_hash TEXT NOT NULL CHECK (length(file_hash) = 64),"
+    "  record_count INTEGER NOT NULL DEFAULT 0,"
+    "  sheet_count INTEGER NOT NULL DEFAULT 0,"
+    "  status TEXT NOT NULL DEFAULT 'processing',"
+    "  is_active INTEGER NOT NULL DEFAULT 0,"
+    "  uploaded_by TEXT NOT NULL DEFAULT '',"
+    "  created_at TEXT NOT NULL,"
+    "  processing_ms INTEGER NOT NULL DEFAULT 0,"
+    "  version INTEGER NOT NULL DEFAULT 1,"
+    "  previous_id INTEGER REFERENCES uploads(id),"
+    "  warnings TEXT NOT NULL DEFAULT '[]'"
+    ");"
+    "CREATE INDEX uploads_file_hash ON uploads(file_hash);"
+    "CREATE UNIQUE INDEX uploads_company_hash ON uploads(company, file_hash);"
+    "CREATE INDEX uploads_active ON uploads(company, is_active, tool_type);"
+    "CREATE TABLE sheets ("
+    "  upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  row_count INTEGER NOT NULL DEFAULT 0,"
+    "  column_count INTEGER NOT NULL DEFAULT 0,"
+    "  header_row INTEGER NOT NULL DEFAULT 0,"
+    "  columns TEXT NOT NULL DEFAULT '[]',"
+    "  PRIMARY KEY (upload_id, idx)"
+    ") WITHOUT ROWID;"
+    /* ord is the record's position in its sheet (0-based): paging by key */
+    "CREATE TABLE records ("
+    "  upload_id INTEGER NOT NULL,"
+    "  sheet_idx INTEGER NOT NULL,"
+    "  ord INTEGER NOT NULL,"
+    "  row_num INTEGER NOT NULL,"
+    "  cells TEXT NOT NULL,"
+    "  PRIMARY KEY (upload_id, sheet_idx, ord)"
+    ") WITHOUT ROWID;",
+};
+
+size_t migrations_count(void) { return sizeof(steps) / sizeof(steps[0]); }
+
+const char *migrations_sql(size_t i)
+{
+    return i < migrations_count() ? steps[i] : NULL;
+}

@@ -1,0 +1,957 @@
+/*
+ * SQLite backend of store.h: WAL, synchronous=FULL, a pool of connections
+ * (one per concurrent caller), blobs as files named by their SHA-256.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "store/migrations.h"
+
+#define POOL_MAX 16
+
+struct store {
+    char dir[1024];           /* data dir */
+    char db_path[1100];       /* dir/socc.db */
+    char blob_dir[1100];      /* dir/blobs */
+    char tmp_dir[1100];       /* dir/tmp */
+    pthread_mutex_t mu;       /* guards pool */
+    sqlite3 *pool[POOL_MAX];  /* idle connections */
+    int npool;
+    int schema_version;
+};
+
+struct store_writer {
+    struct store *s;
+    sqlite3 *db;              /* borrowed from the pool, in a transaction */
+    sqlite3_stmt *ins_rec;    /* INSERT INTO records */
+    int64_t id;               /* the upload being written */
+    int64_t records;          /* records written so far */
+    int64_t sheets;
+    int64_t ord;              /* next ord in the current sheet */
+    int cur_sheet;
+    char company[129];
+    char tool_type[33];
+};
+
+static enum socc_err db_fail(struct socc_error *err, sqlite3 *db,
+                             const char *what)
+{
+    int ext = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
+    int prim = ext & 0xff;
+
+    log_event(LOG_ERROR, "store", "db_error", NULL, "op=%s code=%d msg=\"%s\"",
+              what, ext, db ? sqlite3_errmsg(db) : "-");
+    if (prim == SQLITE_FULL || ext == SQLITE_IOERR_WRITE ||
+        ext == SQLITE_IOERR_FSYNC)
+        return socc_error_set(err, SOCC_E_STORAGE_FULL,
+                              "database write failed during %s", what);
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE,
+                              "database busy during %s", what);
+    return socc_error_set(err, SOCC_E_INTERNAL, "database error during %s",
+                          what);
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static sqlite3 *conn_open(struct store *s)
+{
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                SQLITE_OPEN_NOMUTEX;
+
+    if (sqlite3_open_v2(s->db_path, &db, flags, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 60000);
+    if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192;"
+                 "PRAGMA temp_store=FILE;") != SQLITE_OK) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static sqlite3 *conn_get(struct store *s)
+{
+    sqlite3 *db = NULL;
+
+    pthread_mutex_lock(&s->mu);
+    if (s->npool > 0)
+        db = s->pool[--s->npool];
+    pthread_mutex_unlock(&s->mu);
+    return db ? db : conn_open(s);
+}
+
+static void conn_put(struct store *s, sqlite3 *db)
+{
+    if (!db)
+        return;
+    pthread_mutex_lock(&s->mu);
+    if (s->npool < POOL_MAX) {
+        s->pool[s->npool++] = db;
+        db = NULL;
+    }
+    pthread_mutex_unlock(&s->mu);
+    sqlite3_close(db);
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[1100];
+    size_t i;
+
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (i = 1; tmp[i]; i++) {
+        if (tmp[i] != '/')
+            continue;
+        tmp[i] = '\0';
+        if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
+            return -1;
+        tmp[i] = '/';
+    }
+    if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+static int user_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL))
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Apply every migration past the database's version, each atomically. */
+static enum socc_err migrate(struct store *s, sqlite3 *db,
+                             struct socc_error *err)
+{
+    int v;
+    size_t i;
+    char pragma[64];
+
+    if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return db_fail(err, db, "migration lock");
+    v = user_version(db);
+    if (v < 0 || (size_t)v > migrations_count()) {
+        exec(db, "ROLLBACK");
+        return socc_error_set(err, SOCC_E_INTERNAL,
+                              "database schema version %d is newer than this "
+                              "socc (%zu)", v, migrations_count());
+    }
+    for (i = (size_t)v; i < migrations_count(); i++) {
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%zu", i + 1);
+        if (exec(db, migrations_sql(i)) != SQLITE_OK ||
+            exec(db, pragma) != SQLITE_OK) {
+            enum socc_err rc = db_fail(err, db, "migration");
+            exec(db, "ROLLBACK");
+            return rc;
+        }
+        log_event(LOG_INFO, "store", "migrated", NULL, "version=%zu", i + 1);
+    }
+    if (exec(db, "COMMIT") != SQLITE_OK)
+        return db_fail(err, db, "migration commit");
+    s->schema_version = (int)migrations_count();
+    return SOCC_OK;
+}
+
+enum socc_err store_open(const char *data_dir, struct store **out,
+                         struct socc_error *err)
+{
+    struct store *s;
+    sqlite3 *db;
+    enum socc_err rc;
+
+    *out = NULL;
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    snprintf(s->dir, sizeof(s->dir), "%s", data_dir);
+    snprintf(s->db_path, sizeof(s->db_path), "%s/socc.db", data_dir);
+    snprintf(s->blob_dir, sizeof(s->blob_dir), "%s/blobs", data_dir);
+    snprintf(s->tmp_dir, sizeof(s->tmp_dir), "%s/tmp", data_dir);
+    if (mkdir_p(s->dir) || mkdir_p(s->blob_dir) || mkdir_p(s->tmp_dir)) {
+        store_close(s);
+        return socc_error_set(err, SOCC_E_INTERNAL,
+                              "cannot create data directory %s", data_dir);
+    }
+    db = conn_open(s);
+    if (!db) {
+        store_close(s);
+        return socc_error_set(err, SOCC_E_INTERNAL,
+                              "cannot open database %s/socc.db", data_dir);
+    }
+    rc = migrate(s, db, err);
+    conn_put(s, db);
+    if (rc != SOCC_OK) {
+        store_close(s);
+        return rc;
+    }
+    *out = s;
+    return SOCC_OK;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    while (s->npool > 0)
+        sqlite3_close(s->pool[--s->npool]);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+int store_schema_version(struct store *s) { return s->schema_version; }
+
+const char *store_tmp_dir(struct store *s) { return s->tmp_dir; }
+
+/* ---- blobs ---- */
+
+void store_blob_path(struct store *s, const char *hash, char *out, size_t n)
+{
+    snprintf(out, n, "%s/%.2s/%s", s->blob_dir, hash, hash);
+}
+
+static int fsync_path(const char *path, int dir)
+{
+    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+    int rc;
+
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+enum socc_err store_blob_put(struct store *s, const char *tmp_path,
+                             const char *hash, struct socc_error *err)
+{
+    char dir[1200], path[1300];
+    struct stat sb;
+
+    snprintf(dir, sizeof(dir), "%s/%.2s", s->blob_dir, hash);
+    store_blob_path(s, hash, path, sizeof(path));
+    if (stat(path, &sb) == 0) {
+        unlink(tmp_path);
+        return SOCC_OK;
+    }
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+        return socc_error_set(err, SOCC_E_INTERNAL, "cannot create blob dir");
+    if (fsync_path(tmp_path, 0) != 0)
+        goto fail;
+    if (rename(tmp_path, path) != 0)
+        goto fail;
+    if (fsync_path(dir, 1) != 0 || fsync_path(s->blob_dir, 1) != 0)
+        goto fail;
+    return SOCC_OK;
+fail:
+    if (errno == ENOSPC || errno == EDQUOT)
+        return socc_error_set(err, SOCC_E_STORAGE_FULL,
+                              "no space left for the blob");
+    return socc_error_set(err, SOCC_E_INTERNAL, "cannot store the blob: %s",
+                          strerror(errno));
+}
+
+/* ---- reads ---- */
+
+#define UPLOAD_COLS                                                          \
+    "id, company, tool_type, filename, size, file_type, file_hash,"          \
+    " record_count, sheet_count, status, is_active, uploaded_by, created_at," \
+    " processing_ms, version, coalesce(previous_id, 0), warnings"
+
+static void col_text(sqlite3_stmt *st, int i, char *out, size_t n)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+static void row_to_upload(sqlite3_stmt *st, struct store_upload *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->id = sqlite3_column_int64(st, 0);
+    col_text(st, 1, u->company, sizeof(u->company));
+    col_text(st, 2, u->tool_type, sizeof(u->tool_type));
+    col_text(st, 3, u->filename, sizeof(u->filename));
+    u->size = (uint64_t)sqlite3_column_int64(st, 4);
+    col_text(st, 5, u->file_type, sizeof(u->file_type));
+    col_text(st, 6, u->file_hash, sizeof(u->file_hash));
+    u->record_count = sqlite3_column_int64(st, 7);
+    u->sheet_count = sqlite3_column_int64(st, 8);
+    col_text(st, 9, u->status, sizeof(u->status));
+    u->is_active = sqlite3_column_int(st, 10);
+    col_text(st, 11, u->uploaded_by, sizeof(u->uploaded_by));
+    col_text(st, 12, u->created_at, sizeof(u->created_at));
+    u->processing_ms = sqlite3_column_int64(st, 13);
+    u->version = sqlite3_column_int64(st, 14);
+    u->previous_id = sqlite3_column_int64(st, 15);
+    col_text(st, 16, u->warnings, sizeof(u->warnings));
+}
+
+/* Run a one-row upload query whose parameters are bound by the caller. */
+static enum socc_err fetch_upload(sqlite3 *db, sqlite3_stmt *st,
+                                  struct store_upload *u,
+                                  struct socc_error *err)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        row_to_upload(st, u);
+        return SOCC_OK;
+    }
+    if (rc == SQLITE_DONE)
+        return socc_error_set(err, SOCC_E_NOT_FOUND, "no such upload");
+    return db_fail(err, db, "upload lookup");
+}
+
+static enum socc_err get_upload_db(sqlite3 *db, int64_t id,
+                                   struct store_upload *u,
+                                   struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    enum socc_err rc;
+
+    if (sqlite3_prepare_v2(db, "SELECT " UPLOAD_COLS " FROM uploads "
+                           "WHERE id = ? AND status = 'stored'", -1, &st, NULL))
+        return db_fail(err, db, "prepare");
+    sqlite3_bind_int64(st, 1, id);
+    rc = fetch_upload(db, st, u, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+enum socc_err store_get_upload(struct store *s, int64_t id,
+                               struct store_upload *u, struct socc_error *err)
+{
+    sqlite3 *db = conn_get(s);
+    enum socc_err rc;
+
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    rc = get_upload_db(db, id, u, err);
+    conn_put(s, db);
+    return rc;
+}
+
+static enum socc_err find_hash_db(sqlite3 *db, const char *company,
+                                  const char *hash, struct store_upload *u,
+                                  struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    enum socc_err rc;
+
+    if (sqlite3_prepare_v2(db, "SELECT " UPLOAD_COLS " FROM uploads WHERE "
+                           "company = ? AND file_hash = ?", -1, &st, NULL))
+        return db_fail(err, db, "prepare");
+    sqlite3_bind_text(st, 1, company, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+    rc = fetch_upload(db, st, u, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+enum socc_err store_find_hash(struct store *s, const char *company,
+                              const char *hash, struct store_upload *u,
+                              struct socc_error *err)
+{
+    sqlite3 *db = conn_get(s);
+    enum socc_err rc;
+
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    rc = find_hash_db(db, company, hash, u, err);
+    conn_put(s, db);
+    return rc;
+}
+
+static void upload_json(const struct store_upload *u, struct buf *b)
+{
+    buf_printf(b, "{\"id\":%lld,\"company\":", (long long)u->id);
+    buf_add_json_strz(b, u->company);
+    buf_adds(b, ",\"tool_type\":");
+    buf_add_json_strz(b, u->tool_type);
+    buf_adds(b, ",\"filename\":");
+    buf_add_json_strz(b, u->filename);
+    buf_printf(b, ",\"size\":%llu,\"file_type\":", (unsigned long long)u->size);
+    buf_add_json_strz(b, u->file_type);
+    buf_printf(b, ",\"file_hash\":\"%s\",\"record_count\":%lld,"
+               "\"sheet_count\":%lld,\"status\":", u->file_hash,
+               (long long)u->record_count, (long long)u->sheet_count);
+    buf_add_json_strz(b, u->status);
+    buf_printf(b, ",\"is_active\":%s,\"uploaded_by\":",
+               u->is_active ? "true" : "false");
+    buf_add_json_strz(b, u->uploaded_by[0] ? u->uploaded_by : NULL);
+    buf_adds(b, ",\"created_at\":");
+    buf_add_json_strz(b, u->created_at);
+    buf_printf(b, ",\"processing_ms\":%lld,\"version\":%lld,"
+               "\"previous_id\":", (long long)u->processing_ms,
+               (long long)u->version);
+    if (u->previous_id)
+        buf_add_i64(b, u->previous_id);
+    else
+        buf_adds(b, "null");
+    buf_adds(b, ",\"warnings\":");
+    buf_adds(b, u->warnings[0] ? u->warnings : "[]");
+}
+
+static enum socc_err sheets_json(sqlite3 *db, int64_t id, struct buf *b,
+                                 struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc, first = 1;
+
+    if (sqlite3_prepare_v2(db, "SELECT name, row_count, column_count, "
+                           "header_row, columns FROM sheets WHERE "
+                           "upload_id = ? ORDER BY idx", -1, &st, NULL))
+        return db_fail(err, db, "prepare");
+    sqlite3_bind_int64(st, 1, id);
+    buf_adds(b, ",\"sheets\":[");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        buf_adds(b, first ? "{\"name\":" : ",{\"name\":");
+        first = 0;
+        buf_add_json_strz(b, (const char *)sqlite3_column_text(st, 0));
+        buf_printf(b, ",\"rows\":%lld,\"columns\":%lld,\"header_row\":%lld,"
+                   "\"column_names\":%s}",
+                   (long long)sqlite3_column_int64(st, 1),
+                   (long long)sqlite3_column_int64(st, 2),
+                   (long long)sqlite3_column_int64(st, 3),
+                   (const char *)sqlite3_column_text(st, 4));
+    }
+    sqlite3_finalize(st);
+    buf_addc(b, ']');
+    if (rc != SQLITE_DONE)
+        return db_fail(err, db, "sheet list");
+    return SOCC_OK;
+}
+
+enum socc_err store_upload_json(struct store *s, int64_t id, struct buf *out,
+                                struct socc_error *err)
+{
+    sqlite3 *db = conn_get(s);
+    struct store_upload u;
+    enum socc_err rc;
+
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    rc = get_upload_db(db, id, &u, err);
+    if (rc == SOCC_OK) {
+        upload_json(&u, out);
+        rc = sheets_json(db, id, out, err);
+        buf_addc(out, '}');
+    }
+    conn_put(s, db);
+    return rc;
+}
+
+static void bind_filter(sqlite3_stmt *st, const struct store_filter *f)
+{
+    if (f->company)
+        sqlite3_bind_text(st, 1, f->company, -1, SQLITE_STATIC);
+    if (f->tool_type)
+        sqlite3_bind_text(st, 2, f->tool_type, -1, SQLITE_STATIC);
+    if (f->active >= 0)
+        sqlite3_bind_int(st, 3, f->active);
+}
+
+#define FILTER_SQL                                                           \
+    " WHERE status = 'stored' AND (?1 IS NULL OR company = ?1)"              \
+    " AND (?2 IS NULL OR tool_type = ?2) AND (?3 IS NULL OR is_active = ?3)"
+
+static enum socc_err list_db(sqlite3 *db, const struct store_filter *f,
+                             struct buf *b, struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc, first = 1;
+    int64_t total = 0;
+    struct store_upload u;
+
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM uploads" FILTER_SQL, -1,
+                           &st, NULL))
+        return db_fail(err, db, "prepare");
+    bind_filter(st, f);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        total = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT " UPLOAD_COLS " FROM uploads"
+                           FILTER_SQL " ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+                           -1, &st, NULL))
+        return db_fail(err, db, "prepare");
+    bind_filter(st, f);
+    sqlite3_bind_int64(st, 4, f->limit);
+    sqlite3_bind_int64(st, 5, f->offset);
+    buf_adds(b, "{\"uploads\":[");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!first)
+            buf_addc(b, ',');
+        first = 0;
+        row_to_upload(st, &u);
+        upload_json(&u, b);
+        buf_addc(b, '}');
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(err, db, "upload list");
+    buf_printf(b, "],\"total\":%lld,\"limit\":%lld,\"offset\":%lld}",
+               (long long)total, (long long)f->limit, (long long)f->offset);
+    return SOCC_OK;
+}
+
+enum socc_err store_list_json(struct store *s, const struct store_filter *f,
+                              struct buf *out, struct socc_error *err)
+{
+    sqlite3 *db = conn_get(s);
+    enum socc_err rc;
+
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    rc = list_db(db, f, out, err);
+    conn_put(s, db);
+    return rc;
+}
+
+/* Sheet names and column lists of an upload, for records_json. */
+struct sheet_meta {
+    char *name;       /* owned */
+    char *columns;    /* owned JSON array */
+    int64_t rows;
+};
+
+static void metas_free(struct sheet_meta *m, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        free(m[i].name);
+        free(m[i].columns);
+    }
+    free(m);
+}
+
+static enum socc_err load_metas(sqlite3 *db, int64_t id,
+                                struct sheet_meta **out, int *n,
+                                struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    struct sheet_meta *m = NULL, *g;
+    int k = 0, rc;
+
+    if (sqlite3_prepare_v2(db, "SELECT idx, name, columns, row_count FROM "
+                           "sheets WHERE upload_id = ? ORDER BY idx", -1, &st,
+                           NULL))
+        return db_fail(err, db, "prepare");
+    sqlite3_bind_int64(st, 1, id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int(st, 0) != k)
+            break;
+        g = realloc(m, (size_t)(k + 1) * sizeof(*m));
+        if (!g)
+            break;
+        m = g;
+        m[k].name = strdup((const char *)sqlite3_column_text(st, 1));
+        m[k].columns = strdup((const char *)sqlite3_column_text(st, 2));
+        m[k].rows = sqlite3_column_int64(st, 3);
+        k++;
+    }
+    sqlite3_finalize(st);
+    *out = m;
+    *n = k;
+    if (rc != SQLITE_DONE) {
+        metas_free(m, k);
+        *out = NULL;
+        return db_fail(err, db, "sheet metadata");
+    }
+    return SOCC_OK;
+}
+
+/* {"col":value,...}: cells zipped with the sheet's column names. */
+static void cells_object(const char *columns, const char *cells, size_t clen,
+                         struct buf *b)
+{
+    struct json_iter ci, vi;
+    const char *name, *val;
+    size_t nlen, vlen;
+    int first = 1;
+
+    buf_addc(b, '{');
+    if (json_iter_init(&ci, columns, strlen(columns)) == 0 &&
+        json_iter_init(&vi, cells, clen) == 0) {
+        while (json_iter_next(&vi, &val, &vlen)) {
+            if (!json_iter_next(&ci, &name, &nlen))
+                break;
+            if (!first)
+                buf_addc(b, ',');
+            first = 0;
+            buf_add(b, name, nlen);
+            buf_addc(b, ':');
+            buf_add(b, val, vlen);
+        }
+    }
+    buf_addc(b, '}');
+}
+
+static enum socc_err records_db(sqlite3 *db, int64_t id, int sheet,
+                                int64_t limit, int64_t offset, struct buf *b,
+                                struct socc_error *err)
+{
+    struct sheet_meta *m = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = 0, i, rc, first = 1;
+    int64_t total = 0, skip = offset;
+    enum socc_err e;
+
+    e = load_metas(db, id, &m, &n, err);
+    if (e != SOCC_OK)
+        return e;
+    if (sheet >= n) {
+        metas_free(m, n);
+        return socc_error_set(err, SOCC_E_NOT_FOUND, "no such sheet");
+    }
+    for (i = 0; i < n; i++)
+        if (sheet < 0 || i == sheet)
+            total += m[i].rows;
+    buf_printf(b, "{\"upload_id\":%lld,\"total\":%lld,\"limit\":%lld,"
+               "\"offset\":%lld,\"records\":[", (long long)id,
+               (long long)total, (long long)limit, (long long)offset);
+    if (sqlite3_prepare_v2(db, "SELECT ord, row_num, cells FROM records WHERE "
+                           "upload_id = ? AND sheet_idx = ? AND ord >= ? "
+                           "ORDER BY ord LIMIT ?", -1, &st, NULL)) {
+        metas_free(m, n);
+        return db_fail(err, db, "prepare");
+    }
+    for (i = 0; i < n && limit > 0; i++) {
+        if (sheet >= 0 && i != sheet)
+            continue;
+        if (skip >= m[i].rows) {
+            skip -= m[i].rows;
+            continue;
+        }
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int(st, 2, i);
+        sqlite3_bind_int64(st, 3, skip);
+        sqlite3_bind_int64(st, 4, limit);
+        skip = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            buf_adds(b, first ? "{\"sheet\":" : ",{\"sheet\":");
+            first = 0;
+            buf_add_json_strz(b, m[i].name);
+            buf_printf(b, ",\"row\":%lld,\"cells\":",
+                       (long long)sqlite3_column_int64(st, 1));
+            cells_object(m[i].columns, (const char *)sqlite3_column_text(st, 2),
+                         (size_t)sqlite3_column_bytes(st, 2), b);
+            buf_addc(b, '}');
+            limit--;
+        }
+        if (rc != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            metas_free(m, n);
+            return db_fail(err, db, "records");
+        }
+    }
+    sqlite3_finalize(st);
+    metas_free(m, n);
+    buf_adds(b, "]}");
+    return SOCC_OK;
+}
+
+enum socc_err store_records_json(struct store *s, int64_t upload_id,
+                                 int sheet, int64_t limit, int64_t offset,
+                                 struct buf *out, struct socc_error *err)
+{
+    sqlite3 *db = conn_get(s);
+    struct store_upload u;
+    enum socc_err rc;
+
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    rc = get_upload_db(db, upload_id, &u, err);
+    if (rc == SOCC_OK)
+        rc = records_db(db, upload_id, sheet, limit, offset, out, err);
+    conn_put(s, db);
+    return rc;
+}
+
+/* ---- writes ---- */
+
+static void now_iso(char *out, size_t n)
+{
+    struct timespec ts;
+    struct tm tm;
+    size_t k;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    k = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + k, n - k, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+static enum socc_err insert_upload(struct store_writer *w,
+                                   const struct store_upload *u,
+                                   struct store_upload *existing,
+                                   struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    char now[32];
+    int rc;
+
+    now_iso(now, sizeof(now));
+    if (sqlite3_prepare_v2(w->db, "INSERT INTO uploads (company, tool_type, "
+                           "filename, size, file_type, file_hash, uploaded_by,"
+                           " created_at) VALUES (?,?,?,?,?,?,?,?)", -1, &st,
+                           NULL))
+        return db_fail(err, w->db, "prepare");
+    sqlite3_bind_text(st, 1, u->company, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, u->tool_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, u->filename, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)u->size);
+    sqlite3_bind_text(st, 5, u->file_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, u->file_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, u->uploaded_by, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        w->id = sqlite3_last_insert_rowid(w->db);
+        return SOCC_OK;
+    }
+    if (sqlite3_extended_errcode(w->db) == SQLITE_CONSTRAINT_UNIQUE &&
+        existing &&
+        find_hash_db(w->db, u->company, u->file_hash, existing, NULL) == 0)
+        return socc_error_set(err, SOCC_E_DUPLICATE_FILE,
+                              "company already holds upload %lld",
+                              (long long)existing->id);
+    return db_fail(err, w->db, "upload insert");
+}
+
+enum socc_err store_writer_begin(struct store *s, const struct store_upload *u,
+                                 struct store_writer **out,
+                                 struct store_upload *existing,
+                                 struct socc_error *err)
+{
+    struct store_writer *w;
+    enum socc_err rc;
+
+    *out = NULL;
+    w = calloc(1, sizeof(*w));
+    if (!w)
+        return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
+    w->s = s;
+    w->cur_sheet = -1;
+    snprintf(w->company, sizeof(w->company), "%s", u->company);
+    snprintf(w->tool_type, sizeof(w->tool_type), "%s", u->tool_type);
+    w->db = conn_get(s);
+    if (!w->db) {
+        free(w);
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    }
+    if (exec(w->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        rc = db_fail(err, w->db, "begin");
+        conn_put(s, w->db);
+        free(w);
+        return rc;
+    }
+    rc = insert_upload(w, u, existing, err);
+    if (rc == SOCC_OK &&
+        sqlite3_prepare_v2(w->db, "INSERT INTO records (upload_id, sheet_idx,"
+                           " ord, row_num, cells) VALUES (?,?,?,?,?)", -1,
+                           &w->ins_rec, NULL) != SQLITE_OK)
+        rc = db_fail(err, w->db, "prepare");
+    if (rc != SOCC_OK) {
+        store_writer_abort(w);
+        return rc;
+    }
+    *out = w;
+    return SOCC_OK;
+}
+
+enum socc_err store_writer_sheet(struct store_writer *w, int idx,
+                                 const char *name, struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(w->db, "INSERT INTO sheets (upload_id, idx, name)"
+                           " VALUES (?,?,?)", -1, &st, NULL))
+        return db_fail(err, w->db, "prepare");
+    sqlite3_bind_int64(st, 1, w->id);
+    sqlite3_bind_int(st, 2, idx);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(err, w->db, "sheet insert");
+    w->cur_sheet = idx;
+    w->ord = 0;
+    w->sheets++;
+    return SOCC_OK;
+}
+
+enum socc_err store_writer_record(struct store_writer *w, int sheet_idx,
+                                  int64_t row_num, const char *cells,
+                                  size_t len, struct socc_error *err)
+{
+    sqlite3_stmt *st = w->ins_rec;
+
+    if (sheet_idx != w->cur_sheet)
+        return socc_error_set(err, SOCC_E_INTERNAL, "record for sheet %d "
+                              "outside that sheet", sheet_idx);
+    sqlite3_bind_int64(st, 1, w->id);
+    sqlite3_bind_int(st, 2, sheet_idx);
+    sqlite3_bind_int64(st, 3, w->ord);
+    sqlite3_bind_int64(st, 4, row_num);
+    sqlite3_bind_text(st, 5, cells, (int)len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        enum socc_err rc = db_fail(err, w->db, "record insert");
+        sqlite3_reset(st);
+        return rc;
+    }
+    sqlite3_reset(st);
+    w->ord++;
+    w->records++;
+    return SOCC_OK;
+}
+
+enum socc_err store_writer_sheet_done(struct store_writer *w, int idx,
+                                      int64_t rows, const char *columns_json,
+                                      int64_t ncols, int64_t header_row,
+                                      struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(w->db, "UPDATE sheets SET row_count = ?, "
+                           "column_count = ?, header_row = ?, columns = ? "
+                           "WHERE upload_id = ? AND idx = ?", -1, &st, NULL))
+        return db_fail(err, w->db, "prepare");
+    sqlite3_bind_int64(st, 1, rows);
+    sqlite3_bind_int64(st, 2, ncols);
+    sqlite3_bind_int64(st, 3, header_row);
+    sqlite3_bind_text(st, 4, columns_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, w->id);
+    sqlite3_bind_int(st, 6, idx);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(err, w->db, "sheet update");
+    return SOCC_OK;
+}
+
+/* Version number and predecessor of the new upload. */
+static enum socc_err previous_version(struct store_writer *w, int64_t *ver,
+                                      int64_t *prev, struct socc_error *err)
+{
+    sqlite3_stmt *st;
+
+    *ver = 1;
+    *prev = 0;
+    if (sqlite3_prepare_v2(w->db, "SELECT id, version FROM uploads WHERE "
+                           "company = ? AND tool_type = ? AND status = "
+                           "'stored' ORDER BY version DESC LIMIT 1", -1, &st,
+                           NULL))
+        return db_fail(err, w->db, "prepare");
+    sqlite3_bind_text(st, 1, w->company, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->tool_type, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *prev = sqlite3_column_int64(st, 0);
+        *ver = sqlite3_column_int64(st, 1) + 1;
+    }
+    sqlite3_finalize(st);
+    return SOCC_OK;
+}
+
+static enum socc_err activate(struct store_writer *w, int64_t processing_ms,
+                              const char *warnings, struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    int64_t ver, prev;
+    int rc;
+    enum socc_err e = previous_version(w, &ver, &prev, err);
+
+    if (e != SOCC_OK)
+        return e;
+    if (sqlite3_prepare_v2(w->db, "UPDATE uploads SET is_active = 0 WHERE "
+                           "company = ? AND tool_type = ? AND is_active = 1",
+                           -1, &st, NULL))
+        return db_fail(err, w->db, "prepare");
+    sqlite3_bind_text(st, 1, w->company, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->tool_type, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(err, w->db, "deactivate");
+    if (sqlite3_prepare_v2(w->db, "UPDATE uploads SET record_count = ?, "
+                           "sheet_count = ?, status = 'stored', is_active = 1,"
+                           " processing_ms = ?, version = ?, previous_id = "
+                           "nullif(?, 0), warnings = ? WHERE id = ?", -1, &st,
+                           NULL))
+        return db_fail(err, w->db, "prepare");
+    sqlite3_bind_int64(st, 1, w->records);
+    sqlite3_bind_int64(st, 2, w->sheets);
+    sqlite3_bind_int64(st, 3, processing_ms);
+    sqlite3_bind_int64(st, 4, ver);
+    sqlite3_bind_int64(st, 5, prev);
+    sqlite3_bind_text(st, 6, warnings ? warnings : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, w->id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(err, w->db, "activate");
+    return SOCC_OK;
+}
+
+enum socc_err store_writer_commit(struct store_writer *w, int64_t processing_ms,
+                                  const char *warnings_json,
+                                  struct store_upload *u,
+                                  struct socc_error *err)
+{
+    enum socc_err rc = activate(w, processing_ms, warnings_json, err);
+
+    if (rc == SOCC_OK && exec(w->db, "COMMIT") != SQLITE_OK)
+        rc = db_fail(err, w->db, "commit");
+    if (rc != SOCC_OK) {
+        store_writer_abort(w);
+        return rc;
+    }
+    rc = get_upload_db(w->db, w->id, u, err);
+    sqlite3_finalize(w->ins_rec);
+    conn_put(w->s, w->db);
+    free(w);
+    return rc;
+}
+
+void store_writer_abort(struct store_writer *w)
+{
+    if (!w)
+        return;
+    sqlite3_finalize(w->ins_rec);
+    if (!sqlite3_get_autocommit(w->db))
+        exec(w->db, "ROLLBACK");
+    conn_put(w->s, w->db);
+    free(w);
+}

@@ -1,0 +1,88 @@
+#include "cli/cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "http/server.h"
+#include "store/store.h"
+
+static int fail(const struct socc_error *err)
+{
+    fprintf(stderr, "socc: %s: %s\n", socc_err_name(err->code),
+            err->detail[0] ? err->detail : socc_err_message(err->code));
+    return socc_err_exit(err->code);
+}
+
+/*
+ * Block SIGINT and SIGTERM in this thread before any other starts, so
+ * every server thread inherits the mask and only sigwait() sees them.
+ */
+static void block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int wait_for_stop(const sigset_t *set)
+{
+    int sig = 0;
+
+    while (sigwait(set, &sig) != 0)
+        ;
+    return sig;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct config cfg;
+    struct socc_error err;
+    struct store *st = NULL;
+    struct server *srv = NULL;
+    sigset_t set;
+    unsigned port;
+    int sig, rc = 0;
+
+    if (argc > 1) {
+        fprintf(stderr, "socc: BAD_REQUEST: serve takes no arguments; "
+                        "use SOCC_LISTEN and SOCC_DATA_DIR\n");
+        return socc_err_exit(SOCC_E_BAD_REQUEST);
+    }
+    (void)argv;
+    log_init_from_env();
+    socc_error_clear(&err);
+    if (config_load(&cfg, &err) != SOCC_OK)
+        return fail(&err);
+    block_signals(&set);
+    mkdir(cfg.data_dir, 0750);
+    if (store_open(cfg.data_dir, &st, &err) != SOCC_OK) {
+        rc = fail(&err);
+        goto out;
+    }
+    if (server_start(&cfg, st, &srv, &err) != SOCC_OK) {
+        rc = fail(&err);
+        goto out_store;
+    }
+    port = server_port(srv);
+    log_event(LOG_INFO, "http", "started", NULL,
+              "listen=%s port=%u threads=%u schema=%d", cfg.listen, port,
+              cfg.threads,
+              store_schema_version(st));
+    sig = wait_for_stop(&set);
+    log_event(LOG_INFO, "http", "stopping", NULL, "signal=%s",
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server_stop(srv);
+    log_event(LOG_INFO, "http", "stopped", NULL, "port=%u", port);
+
+out_store:
+    store_close(st);
+out:
+    return rc;
+}

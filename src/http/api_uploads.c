@@ -1,0 +1,314 @@
+#include "api_uploads.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "http/respond.h"
+#include "http/upload.h"
+#include "ingest/pipeline.h"
+
+/* ---- POST /api/uploads -------------------------------------------------- */
+
+/* A POST in progress; owned by the request (server_req.state). */
+struct post {
+    struct upload *up;           /* owned */
+    enum socc_err failed;        /* first error while receiving */
+    struct socc_error err;       /* its detail */
+    int answered;                /* a response is queued */
+};
+
+static void post_free(void *p)
+{
+    struct post *ps = p;
+
+    if (!ps)
+        return;
+    upload_free(ps->up);
+    free(ps);
+}
+
+/* 1 with *v when s is a plain decimal number. */
+static int parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+
+    if (!s || *s < '0' || *s > '9')
+        return 0;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return errno == 0 && *end == '\0';
+}
+
+/* Append ,"warnings":[...] before the closing brace when there are some. */
+static void add_warnings(struct buf *b, const char *warnings)
+{
+    if (!warnings || !*warnings || strcmp(warnings, "[]") == 0 ||
+        !b->data || b->len == 0 || b->data[b->len - 1] != '}' ||
+        strstr(b->data, "\"warnings\":"))
+        return;
+    b->len--;
+    buf_adds(b, ",\"warnings\":");
+    buf_adds(b, warnings);
+    buf_addc(b, '}');
+}
+
+static enum MHD_Result post_done(struct server_req *r, struct post *ps)
+{
+    struct pipeline_output out;
+    struct socc_error err;
+    struct buf b;
+    enum socc_err e;
+
+    socc_error_clear(&err);
+    e = upload_finish(ps->up, &out, &err);
+    if (e != SOCC_OK)
+        return respond_error(r, e, 0, err.detail, out.hint,
+                             e == SOCC_E_DUPLICATE_FILE ? &out.existing
+                                                        : NULL);
+    buf_init(&b);
+    e = store_upload_json(r->app->store, out.upload.id, &b, &err);
+    if (e != SOCC_OK) {
+        buf_release(&b);
+        return respond_error(r, e, 0, err.detail, NULL, NULL);
+    }
+    add_warnings(&b, out.upload.warnings);
+    return respond_json(r, 201, &b);
+}
+
+static enum MHD_Result post_body(struct server_req *r, const char *data,
+                                 size_t *size)
+{
+    struct post *ps = r->state;
+
+    if (*size == 0) {
+        if (ps->answered)
+            return MHD_YES;
+        ps->answered = 1;
+        if (ps->failed != SOCC_OK)
+            return respond_error(r, ps->failed, 0, ps->err.detail, NULL,
+                                 NULL);
+        return post_done(r, ps);
+    }
+    r->bytes_in += *size;
+    if (ps->failed == SOCC_OK) {
+        ps->failed = upload_feed(ps->up, data, *size, &ps->err);
+        /* Answer at once when MHD lets us; else when the body ends. */
+        if (ps->failed != SOCC_OK) {
+            r->close_conn = 1;
+            if (respond_error(r, ps->failed, 0, ps->err.detail, NULL,
+                              NULL) == MHD_YES)
+                ps->answered = 1;
+        }
+    }
+    *size = 0;
+    return MHD_YES;
+}
+
+enum MHD_Result api_uploads_post(struct server_req *r)
+{
+    const struct config *cfg = r->app->cfg;
+    struct post *ps;
+    struct socc_error err;
+    uint64_t declared;
+    enum socc_err e;
+
+    if (parse_u64(server_header(r, "Content-Length"), &declared) &&
+        declared > cfg->max_file_size + API_UPLOADS_OVERHEAD) {
+        r->close_conn = 1;
+        return respond_error(r, SOCC_E_FILE_TOO_LARGE, 0,
+                             "the request declares more bytes than the limit",
+                             NULL, NULL);
+    }
+    ps = calloc(1, sizeof(*ps));
+    if (!ps)
+        return MHD_NO;
+    socc_error_clear(&err);
+    e = upload_new(cfg, r->app->store, r->id,
+                   server_header(r, "Content-Type"), &ps->up, &err);
+    if (e != SOCC_OK) {
+        free(ps);
+        r->close_conn = 1;
+        return respond_error(r, e, 0, err.detail, NULL, NULL);
+    }
+    r->state = ps;
+    r->state_free = post_free;
+    r->on_body = post_body;
+    return MHD_YES;
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+/* A query number in [lo, hi] (above hi is cut to hi); def when absent. */
+static int query_num(struct server_req *r, const char *key, int64_t def,
+                     int64_t lo, int64_t hi, int64_t *out)
+{
+    const char *s = server_query(r, key);
+    uint64_t v;
+
+    *out = def;
+    if (!s || !*s)
+        return 0;
+    if (!parse_u64(s, &v) || (int64_t)v < lo || v > (uint64_t)INT64_MAX)
+        return -1;
+    *out = (int64_t)v > hi ? hi : (int64_t)v;
+    return 0;
+}
+
+static enum MHD_Result bad_query(struct server_req *r, const char *what)
+{
+    return respond_error(r, SOCC_E_BAD_REQUEST, 0, what, NULL, NULL);
+}
+
+/* Answer the JSON in b, or the store's error. */
+static enum MHD_Result answer(struct server_req *r, enum socc_err e,
+                              struct buf *b, const struct socc_error *err)
+{
+    if (e != SOCC_OK) {
+        buf_release(b);
+        return respond_error(r, e, 0, err->detail, NULL, NULL);
+    }
+    return respond_json(r, 200, b);
+}
+
+enum MHD_Result api_uploads_list(struct server_req *r)
+{
+    struct store_filter f;
+    struct socc_error err;
+    const char *active = server_query(r, "active");
+    struct buf b;
+
+    memset(&f, 0, sizeof(f));
+    f.company = server_query(r, "company");
+    f.tool_type = server_query(r, "tool_type");
+    f.active = -1;
+    if (active && strcmp(active, "true") == 0)
+        f.active = 1;
+    else if (active && strcmp(active, "false") == 0)
+        f.active = 0;
+    else if (active && *active)
+        return bad_query(r, "active must be true or false");
+    if (query_num(r, "limit", 50, 1, 1000, &f.limit) != 0 ||
+        query_num(r, "offset", 0, 0, INT64_MAX, &f.offset) != 0)
+        return bad_query(r, "limit must be 1-1000 and offset 0 or more");
+    buf_init(&b);
+    socc_error_clear(&err);
+    return answer(r, store_list_json(r->app->store, &f, &b, &err), &b, &err);
+}
+
+enum MHD_Result api_uploads_get(struct server_req *r, int64_t id)
+{
+    struct socc_error err;
+    struct buf b;
+
+    buf_init(&b);
+    socc_error_clear(&err);
+    return answer(r, store_upload_json(r->app->store, id, &b, &err), &b,
+                  &err);
+}
+
+enum MHD_Result api_uploads_records(struct server_req *r, int64_t id)
+{
+    struct socc_error err;
+    int64_t sheet, limit, offset;
+    struct buf b;
+
+    if (query_num(r, "sheet", -1, 0, 65535, &sheet) != 0 ||
+        query_num(r, "limit", 100, 1, 1000, &limit) != 0 ||
+        query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
+        return bad_query(r, "sheet must be 0 or more, limit 1-1000 and "
+                            "offset 0 or more");
+    buf_init(&b);
+    socc_error_clear(&err);
+    return answer(r, store_records_json(r->app->store, id, (int)sheet, limit,
+                                        offset, &b, &err),
+                  &b, &err);
+}
+
+/* ---- GET /api/uploads/{id}/file ----------------------------------------- */
+
+static const char *mime_of(const char *file_type)
+{
+    if (strcmp(file_type, "xlsx") == 0)
+        return "application/vnd.openxmlformats-officedocument."
+               "spreadsheetml.sheet";
+    if (strcmp(file_type, "xls") == 0)
+        return "application/vnd.ms-excel";
+    if (strcmp(file_type, "csv") == 0)
+        return "text/csv";
+    return "application/octet-stream";
+}
+
+/* 1 for RFC 5987 attr-char. */
+static int attr_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || (c && strchr("!#$&+-.^_`|~", c));
+}
+
+/* attachment; filename="ascii fallback"; filename*=UTF-8''pct-encoded */
+static void disposition(struct buf *b, const char *name)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p;
+
+    buf_adds(b, "attachment; filename=\"");
+    for (p = (const unsigned char *)name; *p; p++)
+        buf_addc(b, (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+                        ? '_' : (char)*p);
+    buf_adds(b, "\"; filename*=UTF-8''");
+    for (p = (const unsigned char *)name; *p; p++) {
+        if (attr_char(*p)) {
+            buf_addc(b, (char)*p);
+        } else {
+            buf_addc(b, '%');
+            buf_addc(b, hex[*p >> 4]);
+            buf_addc(b, hex[*p & 15]);
+        }
+    }
+}
+
+enum MHD_Result api_uploads_file(struct server_req *r, int64_t id)
+{
+    struct store_upload u;
+    struct socc_error err;
+    struct MHD_Response *resp;
+    struct stat sb;
+    char path[1200];
+    struct buf cd;
+    int fd;
+    enum socc_err e;
+
+    socc_error_clear(&err);
+    e = store_get_upload(r->app->store, id, &u, &err);
+    if (e != SOCC_OK)
+        return respond_error(r, e, 0, err.detail, NULL, NULL);
+    store_blob_path(r->app->store, u.file_hash, path, sizeof(path));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        log_event(LOG_ERROR, "http", "blob_missing", r->id, "sha256=%s",
+                  u.file_hash);
+        if (fd >= 0)
+            close(fd);
+        return respond_error(r, SOCC_E_INTERNAL, 0,
+                             "the stored file cannot be read", NULL, NULL);
+    }
+    resp = MHD_create_response_from_fd64((uint64_t)sb.st_size, fd);
+    if (!resp) {
+        close(fd);
+        return MHD_NO;
+    }
+    buf_init(&cd);
+    disposition(&cd, u.filename);
+    MHD_add_response_header(resp, "Content-Type", mime_of(u.file_type));
+    if (buf_ok(&cd))
+        MHD_add_response_header(resp, "Content-Disposition", cd.data);
+    buf_release(&cd);
+    return respond_queue(r, 200, resp, (uint64_t)sb.st_size);
+}

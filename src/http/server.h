@@ -1,0 +1,72 @@
+#ifndef SOCC_SERVER_H
+#define SOCC_SERVER_H
+
+/*
+ * The HTTP server: libmicrohttpd with an internal thread pool.  It owns
+ * per-request state (struct server_req), which the route handlers of
+ * router.c, api_uploads.c and static.c fill and respond.c answers.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "store/store.h"
+
+struct server;
+
+/* What every handler shares; read-only while the server runs. */
+struct server_app {
+    const struct config *cfg;   /* borrowed */
+    struct store *store;        /* borrowed, thread-safe */
+};
+
+/* Streams a request body; as MHD's access handler, *size set to 0. */
+struct server_req;
+typedef enum MHD_Result (*server_body_fn)(struct server_req *r,
+                                          const char *data, size_t *size);
+
+/*
+ * One request, from the first access-handler call to the completion
+ * callback, which logs it and frees it.
+ */
+struct server_req {
+    const struct server_app *app;   /* borrowed */
+    struct MHD_Connection *conn;    /* borrowed from MHD */
+    char id[65];                    /* request id, also X-Request-Id */
+    char method[16];                /* "GET", cut to fit */
+    char path[256];                 /* URL path without query, cut */
+    struct timespec start;          /* CLOCK_MONOTONIC at the first call */
+    unsigned status;                /* status queued, 0 before */
+    uint64_t bytes_out;             /* response body bytes */
+    uint64_t bytes_in;              /* request body bytes seen */
+    const char *err_name;           /* error code name answered, or NULL */
+    int close_conn;                 /* answer with Connection: close */
+    const char *allow;              /* Allow header of a 405, or NULL */
+    server_body_fn on_body;         /* set by a route that reads a body */
+    void *state;                    /* owned by the route */
+    void (*state_free)(void *state);/* frees state; NULL when none */
+};
+
+/*
+ * Parse cfg->listen ("host:port", "[::1]:port") and start serving with
+ * cfg->threads worker threads.  *out is owned by the caller: server_stop().
+ * BAD_REQUEST on a bad listen address, UNAVAILABLE when it cannot bind.
+ */
+enum socc_err server_start(const struct config *cfg, struct store *store,
+                           struct server **out, struct socc_error *err);
+/* Port the server listens on (useful when the configured port was 0). */
+uint16_t server_port(const struct server *s);
+/* Stop accepting, finish the threads and free; NULL is fine. */
+void server_stop(struct server *s);
+
+/* A query argument of the request, borrowed; NULL when absent. */
+const char *server_query(struct server_req *r, const char *key);
+/* A request header, borrowed; NULL when absent. */
+const char *server_header(struct server_req *r, const char *key);
+
+#endif

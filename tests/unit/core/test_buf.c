@@ -1,0 +1,86 @@
+#include "socc_test.h"
+
+#include "core/buf.h"
+#include "core/json.h"
+
+static void appends_and_detach(void **state)
+{
+    struct buf b;
+    char *p;
+
+    (void)state;
+    buf_init(&b);
+    buf_adds(&b, "ab");
+    buf_addc(&b, 'c');
+    buf_printf(&b, "%d-%s", 42, "x");
+    buf_add_i64(&b, -7);
+    assert_string_equal(b.data, "abc42-x-7");
+    assert_int_equal(b.len, 9);
+    p = buf_detach(&b);
+    assert_string_equal(p, "abc42-x-7");
+    assert_null(b.data);
+    free(p);
+    p = buf_detach(&b);   /* empty buffer still gives a string */
+    assert_string_equal(p, "");
+    free(p);
+}
+
+static void json_escapes(void **state)
+{
+    struct buf b;
+
+    (void)state;
+    buf_init(&b);
+    buf_add_json_str(&b, "a\"b\\c\n\t\x01", 8);
+    assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\t\\u0001\"");
+    buf_reset(&b);
+    buf_add_json_str(&b, "x\0y", 3);
+    assert_string_equal(b.data, "\"x\\u0000y\"");
+    buf_reset(&b);
+    /* valid UTF-8 kept, invalid bytes replaced */
+    buf_add_json_str(&b, "\xc3\xa9\xff\xe2\x82", 5);
+    assert_string_equal(b.data, "\"\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+    buf_reset(&b);
+    buf_add_json_str(&b, "\xed\xa0\x80", 3);   /* surrogate: invalid */
+    assert_string_equal(b.data, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+    buf_reset(&b);
+    buf_add_json_strz(&b, NULL);
+    assert_string_equal(b.data, "null");
+    buf_release(&b);
+}
+
+static void json_iter_elements(void **state)
+{
+    const char *txt = "[\"a,b\",null, 12,\"q\\\"]\",[1,2],{\"k\":\"}\"},true]";
+    const char *want[] = { "\"a,b\"", "null", "12", "\"q\\\"]\"", "[1,2]",
+                           "{\"k\":\"}\"}", "true" };
+    struct json_iter it;
+    const char *e;
+    size_t n, k = 0;
+
+    (void)state;
+    assert_int_equal(json_iter_init(&it, txt, strlen(txt)), 0);
+    while (json_iter_next(&it, &e, &n)) {
+        assert_true(k < 7);
+        assert_int_equal(n, strlen(want[k]));
+        assert_memory_equal(e, want[k], n);
+        k++;
+    }
+    assert_int_equal(k, 7);
+    assert_int_equal(json_iter_init(&it, "{}", 2), -1);
+    assert_int_equal(json_iter_init(&it, "[]", 2), 0);
+    assert_false(json_iter_next(&it, &e, &n));
+    /* truncated text ends the walk instead of overrunning */
+    assert_int_equal(json_iter_init(&it, "[\"abc", 5), 0);
+    assert_false(json_iter_next(&it, &e, &n));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(appends_and_detach),
+        cmocka_unit_test(json_escapes),
+        cmocka_unit_test(json_iter_elements),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <ftw.h>
 
 #include <cmocka.h>
 
@@ -44,6 +45,46 @@ static inline const char *st_shared(void)
             skip();                                                           \
         }                                                                     \
     } while (0)
+
+/* ---- temp directories ---- */
+
+/* Make a fresh directory under $TMPDIR; path written into out (size n). */
+static inline void st_tmpdir(char *out, size_t n)
+{
+    const char *t = getenv("TMPDIR");
+
+    snprintf(out, n, "%s/socc-test-XXXXXX", t && *t ? t : "/tmp");
+    assert_non_null(mkdtemp(out));
+}
+
+static inline int st_rm_one(const char *p, const struct stat *sb, int flag,
+                            struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+/* Remove a directory tree made by st_tmpdir. */
+static inline void st_rmtree(const char *dir)
+{
+    nftw(dir, st_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Write n bytes to dir/name; the path goes into out (size on). */
+static inline void st_write_file(const char *dir, const char *name,
+                                 const void *p, size_t n, char *out,
+                                 size_t on)
+{
+    FILE *fp;
+
+    snprintf(out, on, "%s/%s", dir, name);
+    fp = fopen(out, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(p, 1, n, fp), n);
+    fclose(fp);
+}
 
 /* ---- a row sink that keeps everything ---------------------------------- */
 

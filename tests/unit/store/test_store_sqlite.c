@@ -1,0 +1,235 @@
+#include "socc_test.h"
+
+#include "store/store.h"
+
+struct fx {
+    char dir[256];
+    struct store *st;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct socc_error e;
+
+    st_tmpdir(f->dir, sizeof(f->dir));
+    assert_int_equal(store_open(f->dir, &f->st, &e), SOCC_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    store_close(f->st);
+    st_rmtree(f->dir);
+    free(f);
+    return 0;
+}
+
+static void meta(struct store_upload *u, const char *company,
+                 const char *tool, const char *hash_char)
+{
+    memset(u, 0, sizeof(*u));
+    snprintf(u->company, sizeof(u->company), "%s", company);
+    snprintf(u->tool_type, sizeof(u->tool_type), "%s", tool);
+    snprintf(u->filename, sizeof(u->filename), "alerts \"q\".csv");
+    snprintf(u->file_type, sizeof(u->file_type), "csv");
+    memset(u->file_hash, hash_char[0], 64);
+    u->size = 123;
+}
+
+/* Store an upload with two sheets: 2 records and 1 record. */
+static int64_t put(struct store *st, const char *company, const char *tool,
+                   const char *h)
+{
+    struct store_upload u, got, ex;
+    struct store_writer *w;
+    struct socc_error e;
+
+    meta(&u, company, tool, h);
+    assert_int_equal(store_writer_begin(st, &u, &w, &ex, &e), SOCC_OK);
+    assert_int_equal(store_writer_sheet(w, 0, "Alerts", &e), SOCC_OK);
+    assert_int_equal(store_writer_record(w, 0, 2, "[\"h1\",3,true]", 13, &e),
+                     SOCC_OK);
+    assert_int_equal(store_writer_record(w, 0, 4, "[\"h2\",null]", 11, &e),
+                     SOCC_OK);
+    assert_int_equal(store_writer_sheet_done(w, 0, 2,
+                     "[\"host\",\"score\",\"ok\"]", 3, 1, &e), SOCC_OK);
+    assert_int_equal(store_writer_sheet(w, 1, "Hosts", &e), SOCC_OK);
+    assert_int_equal(store_writer_record(w, 1, 2, "[\"x\"]", 5, &e), SOCC_OK);
+    assert_int_equal(store_writer_sheet_done(w, 1, 1, "[\"name\"]", 1, 1, &e),
+                     SOCC_OK);
+    assert_int_equal(store_writer_commit(w, 5, "[\"w1\"]", &got, &e), SOCC_OK);
+    assert_int_equal(got.record_count, 3);
+    assert_int_equal(got.sheet_count, 2);
+    assert_true(got.is_active);
+    assert_string_equal(got.status, "stored");
+    return got.id;
+}
+
+static void migrated_and_reopened(void **state)
+{
+    struct fx *f = *state;
+    struct store *again;
+    struct socc_error e;
+
+    assert_int_equal(store_schema_version(f->st), 1);
+    assert_int_equal(store_open(f->dir, &again, &e), SOCC_OK);
+    assert_int_equal(store_schema_version(again), 1);
+    store_close(again);
+}
+
+static void write_and_read_back(void **state)
+{
+    struct fx *f = *state;
+    struct socc_error e;
+    struct store_upload u;
+    struct buf b;
+    int64_t id = put(f->st, "acme", "siem", "a");
+
+    assert_int_equal(store_get_upload(f->st, id, &u, &e), SOCC_OK);
+    assert_string_equal(u.company, "acme");
+    assert_string_equal(u.filename, "alerts \"q\".csv");
+    assert_int_equal(u.version, 1);
+    assert_int_equal(u.previous_id, 0);
+    assert_string_equal(u.warnings, "[\"w1\"]");
+    buf_init(&b);
+    assert_int_equal(store_upload_json(f->st, id, &b, &e), SOCC_OK);
+    assert_non_null(strstr(b.data, "\"filename\":\"alerts \\\"q\\\".csv\""));
+    assert_non_null(strstr(b.data, "\"sheets\":[{\"name\":\"Alerts\",\"rows\":2,"
+                                   "\"columns\":3,\"header_row\":1"));
+    assert_non_null(strstr(b.data, "\"is_active\":true"));
+    buf_reset(&b);
+    assert_int_equal(store_records_json(f->st, id, -1, 10, 0, &b, &e), SOCC_OK);
+    assert_non_null(strstr(b.data, "\"total\":3"));
+    assert_non_null(strstr(b.data, "{\"sheet\":\"Alerts\",\"row\":2,\"cells\":"
+                                   "{\"host\":\"h1\",\"score\":3,\"ok\":true}}"));
+    assert_non_null(strstr(b.data, "{\"sheet\":\"Alerts\",\"row\":4,\"cells\":"
+                                   "{\"host\":\"h2\",\"score\":null}}"));
+    assert_non_null(strstr(b.data, "{\"sheet\":\"Hosts\",\"row\":2,\"cells\":"
+                                   "{\"name\":\"x\"}}"));
+    /* paging crosses the sheet boundary */
+    buf_reset(&b);
+    assert_int_equal(store_records_json(f->st, id, -1, 1, 2, &b, &e), SOCC_OK);
+    assert_non_null(strstr(b.data, "\"Hosts\""));
+    assert_null(strstr(b.data, "\"Alerts\""));
+    buf_reset(&b);
+    assert_int_equal(store_records_json(f->st, id, 1, 10, 0, &b, &e), SOCC_OK);
+    assert_non_null(strstr(b.data, "\"total\":1"));
+    assert_int_equal(store_records_json(f->st, id, 7, 10, 0, &b, &e),
+                     SOCC_E_NOT_FOUND);
+    assert_int_equal(store_get_upload(f->st, 999, &u, &e), SOCC_E_NOT_FOUND);
+    buf_release(&b);
+}
+
+static void duplicate_is_per_company(void **state)
+{
+    struct fx *f = *state;
+    struct store_upload u, ex;
+    struct store_writer *w;
+    struct socc_error e;
+    int64_t id = put(f->st, "acme", "siem", "b");
+
+    meta(&u, "acme", "edr", "b");
+    assert_int_equal(store_writer_begin(f->st, &u, &w, &ex, &e),
+                     SOCC_E_DUPLICATE_FILE);
+    assert_null(w);
+    assert_int_equal(ex.id, id);
+    assert_string_equal(ex.tool_type, "siem");
+    assert_int_equal(ex.record_count, 3);
+    assert_int_equal(store_find_hash(f->st, "acme", ex.file_hash, &ex, &e),
+                     SOCC_OK);
+    assert_int_equal(store_find_hash(f->st, "other", ex.file_hash, &ex, &e),
+                     SOCC_E_NOT_FOUND);
+    /* another company may hold the same bytes */
+    put(f->st, "other", "siem", "b");
+}
+
+static void versions_and_active(void **state)
+{
+    struct fx *f = *state;
+    struct store_upload u;
+    struct socc_error e;
+    struct store_filter flt = { "acme", "siem", 1, 50, 0 };
+    struct buf b;
+    int64_t a = put(f->st, "acme", "siem", "c");
+    int64_t c = put(f->st, "acme", "siem", "d");
+    int64_t other = put(f->st, "acme", "mdm", "e");
+
+    assert_int_equal(store_get_upload(f->st, a, &u, &e), SOCC_OK);
+    assert_false(u.is_active);
+    assert_int_equal(store_get_upload(f->st, c, &u, &e), SOCC_OK);
+    assert_true(u.is_active);
+    assert_int_equal(u.version, 2);
+    assert_int_equal(u.previous_id, a);
+    assert_int_equal(store_get_upload(f->st, other, &u, &e), SOCC_OK);
+    assert_true(u.is_active);
+    assert_int_equal(u.version, 1);
+    buf_init(&b);
+    assert_int_equal(store_list_json(f->st, &flt, &b, &e), SOCC_OK);
+    assert_non_null(strstr(b.data, "\"total\":1"));
+    buf_reset(&b);
+    flt.active = -1;
+    flt.tool_type = NULL;
+    assert_int_equal(store_list_json(f->st, &flt, &b, &e), SOCC_OK);
+    assert_non_null(strstr(b.data, "\"total\":3"));
+    buf_release(&b);
+}
+
+static void abort_leaves_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct store_upload u, ex;
+    struct store_writer *w;
+    struct socc_error e;
+
+    meta(&u, "acme", "siem", "f");
+    assert_int_equal(store_writer_begin(f->st, &u, &w, &ex, &e), SOCC_OK);
+    assert_int_equal(store_writer_sheet(w, 0, "S", &e), SOCC_OK);
+    assert_int_equal(store_writer_record(w, 0, 2, "[1]", 3, &e), SOCC_OK);
+    store_writer_abort(w);
+    assert_int_equal(store_find_hash(f->st, "acme", u.file_hash, &ex, &e),
+                     SOCC_E_NOT_FOUND);
+    /* the same file can then be stored */
+    put(f->st, "acme", "siem", "f");
+}
+
+static void blobs(void **state)
+{
+    struct fx *f = *state;
+    struct socc_error e;
+    char tmp[512], path[512], hash[65], buf2[16];
+    struct stat sb;
+    FILE *fp;
+
+    memset(hash, '9', 64);
+    hash[64] = '\0';
+    st_write_file(store_tmp_dir(f->st), "t1", "hello", 5, tmp, sizeof(tmp));
+    assert_int_equal(store_blob_put(f->st, tmp, hash, &e), SOCC_OK);
+    assert_int_not_equal(stat(tmp, &sb), 0);
+    store_blob_path(f->st, hash, path, sizeof(path));
+    fp = fopen(path, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fread(buf2, 1, sizeof(buf2), fp), 5);
+    fclose(fp);
+    /* a second put of the same hash keeps the first and drops the temp */
+    st_write_file(store_tmp_dir(f->st), "t2", "hello", 5, tmp, sizeof(tmp));
+    assert_int_equal(store_blob_put(f->st, tmp, hash, &e), SOCC_OK);
+    assert_int_not_equal(stat(tmp, &sb), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(migrated_and_reopened, setup, teardown),
+        cmocka_unit_test_setup_teardown(write_and_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(duplicate_is_per_company, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(versions_and_active, setup, teardown),
+        cmocka_unit_test_setup_teardown(abort_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(blobs, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

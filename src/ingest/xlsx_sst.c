@@ -1,0 +1,236 @@
+#include "xlsx_sst.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Parse state of the shared strings part. */
+struct sst_ctx {
+    struct xlsx_part_xml x;   /* first: expat user data */
+    struct xlsx_sst *sst;     /* borrowed; the table being filled */
+    unsigned depth;           /* element depth, root = 1 */
+    int in_si;                /* inside sst/si */
+    int in_run;               /* inside sst/si/r */
+    size_t start;             /* offset where the current si began */
+    size_t max_bytes;         /* UTF-8 bytes a string may reach */
+};
+
+void xlsx_sst_init(struct xlsx_sst *sst)
+{
+    memset(sst, 0, sizeof(*sst));
+    buf_init(&sst->bytes);
+}
+
+void xlsx_sst_release(struct xlsx_sst *sst)
+{
+    buf_release(&sst->bytes);
+    free(sst->off);
+    xlsx_sst_init(sst);
+}
+
+size_t xlsx_sst_chars(const char *s, size_t n)
+{
+    size_t i, cont = 0;
+
+    for (i = 0; i < n; i++)
+        cont += ((unsigned char)s[i] & 0xC0) == 0x80;
+    return n - cont;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The code unit of an escape _xHHHH_ at s (n bytes left), or -1. */
+static long escape_at(const char *s, size_t n)
+{
+    long v = 0;
+    int i, h;
+
+    if (n < 7 || s[0] != '_' || s[1] != 'x' || s[6] != '_')
+        return -1;
+    for (i = 2; i < 6; i++) {
+        if ((h = hexval((unsigned char)s[i])) < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+static size_t put_utf8(char *o, unsigned long cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decode the escape at s[i] into o; *used gets the input bytes taken. */
+static size_t decode_one(const char *s, size_t n, long u, char *o,
+                         size_t *used)
+{
+    long lo;
+
+    *used = 7;
+    if (u >= 0xD800 && u <= 0xDBFF) {
+        lo = escape_at(s + 7, n - 7);
+        if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            *used = 14;
+            return put_utf8(o, 0x10000 + (((unsigned long)u - 0xD800) << 10) +
+                                   ((unsigned long)lo - 0xDC00));
+        }
+        return put_utf8(o, 0xFFFD);
+    }
+    if (u >= 0xDC00 && u <= 0xDFFF)
+        return put_utf8(o, 0xFFFD);
+    return put_utf8(o, (unsigned long)u);
+}
+
+size_t xlsx_sst_unescape(char *s, size_t n)
+{
+    size_t r, w, used;
+    char *u = memchr(s, '_', n);
+    long cu;
+
+    if (!u)
+        return n;
+    r = w = (size_t)(u - s);
+    while (r < n) {
+        cu = s[r] == '_' ? escape_at(s + r, n - r) : -1;
+        if (cu < 0) {
+            s[w++] = s[r++];
+            continue;
+        }
+        w += decode_one(s + r, n - r, cu, s + w, &used);
+        r += used;
+    }
+    return w;
+}
+
+static void XMLCALL sst_text(void *ud, const XML_Char *s, int len)
+{
+    struct sst_ctx *c = ud;
+    struct buf *b = &c->sst->bytes;
+
+    buf_add(b, s, (size_t)len);
+    if (b->len - c->start > c->max_bytes)
+        xlsx_part_fail(&c->x, SOCC_E_LIMIT_EXCEEDED,
+                       "shared string %zu is longer than %u characters",
+                       c->sst->n, c->x.pkg->lim->max_cell);
+}
+
+static int push_offset(struct xlsx_sst *sst, size_t off)
+{
+    size_t ncap;
+    size_t *p;
+
+    if (sst->n + 1 >= sst->cap) {
+        ncap = sst->cap ? sst->cap * 2 : 256;
+        p = realloc(sst->off, ncap * sizeof(*p));
+        if (!p)
+            return -1;
+        sst->off = p;
+        sst->cap = ncap;
+    }
+    sst->off[sst->n] = off;
+    return 0;
+}
+
+/* A string ends: decode it in place and close its span. */
+static void si_end(struct sst_ctx *c)
+{
+    struct xlsx_sst *sst = c->sst;
+    struct buf *b = &sst->bytes;
+    size_t n = b->len - c->start;
+
+    c->in_si = 0;
+    if (n > 0) {
+        n = xlsx_sst_unescape(b->data + c->start, n);
+        b->len = c->start + n;
+        b->data[b->len] = '\0';
+    }
+    if (n > c->x.pkg->lim->max_cell &&
+        xlsx_sst_chars(b->data + c->start, n) > c->x.pkg->lim->max_cell) {
+        xlsx_part_fail(&c->x, SOCC_E_LIMIT_EXCEEDED,
+                       "shared string %zu is longer than %u characters",
+                       sst->n, c->x.pkg->lim->max_cell);
+        return;
+    }
+    sst->n++;
+    if (!buf_ok(b) || push_offset(sst, b->len) != 0)
+        xlsx_part_fail(&c->x, SOCC_E_INTERNAL, "out of memory");
+}
+
+static void XMLCALL sst_start(void *ud, const XML_Char *name,
+                              const XML_Char **atts)
+{
+    struct sst_ctx *c = ud;
+    const char *l = xlsx_part_local(name);
+    unsigned d = ++c->depth;
+
+    (void)atts;
+    if (d == 2 && strcmp(l, "si") == 0) {
+        c->in_si = 1;
+        c->start = c->sst->bytes.len;
+    } else if (d == 3 && c->in_si) {
+        if (strcmp(l, "t") == 0)
+            XML_SetCharacterDataHandler(c->x.p, sst_text);
+        c->in_run = strcmp(l, "r") == 0;
+    } else if (d == 4 && c->in_run && strcmp(l, "t") == 0) {
+        XML_SetCharacterDataHandler(c->x.p, sst_text);
+    }
+}
+
+static void XMLCALL sst_end(void *ud, const XML_Char *name)
+{
+    struct sst_ctx *c = ud;
+    unsigned d = c->depth--;
+
+    (void)name;
+    XML_SetCharacterDataHandler(c->x.p, NULL);
+    if (d == 2 && c->in_si)
+        si_end(c);
+    else if (d == 3)
+        c->in_run = 0;
+}
+
+enum socc_err xlsx_sst_load(struct xlsx_sst *sst, struct xlsx_part_pkg *pkg,
+                            const char *part)
+{
+    struct sst_ctx c;
+    enum socc_err rc;
+
+    memset(&c, 0, sizeof(c));
+    c.sst = sst;
+    c.max_bytes = 4 * (size_t)pkg->lim->max_cell;
+    if (push_offset(sst, 0) != 0)
+        return socc_error_set(pkg->err, SOCC_E_INTERNAL, "out of memory");
+    rc = xlsx_part_xml_init(&c.x, pkg);
+    if (rc != SOCC_OK)
+        return rc;
+    XML_SetElementHandler(c.x.p, sst_start, sst_end);
+    rc = xlsx_part_parse(&c.x, part, 1);
+    xlsx_part_xml_release(&c.x);
+    if (rc == SOCC_OK && !buf_ok(&sst->bytes))
+        rc = socc_error_set(pkg->err, SOCC_E_INTERNAL, "out of memory");
+    return rc;
+}

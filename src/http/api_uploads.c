@@ -22,7 +22,11 @@ struct post {
     enum socc_err failed;        /* first error while receiving */
     struct socc_error err;       /* its detail */
     int answered;                /* a response is queued */
+    uint64_t failed_at;          /* body bytes read when it failed */
 };
+
+/* Body bytes read and dropped after an error before the connection is cut. */
+#define DISCARD_MAX (64u * 1024u * 1024u)
 
 static void post_free(void *p)
 {
@@ -91,21 +95,28 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
         if (ps->answered)
             return MHD_YES;
         ps->answered = 1;
+        r->close_conn = ps->failed != SOCC_OK;
         if (ps->failed != SOCC_OK)
             return respond_error(r, ps->failed, 0, ps->err.detail, NULL,
                                  NULL);
         return post_done(r, ps);
     }
     r->bytes_in += *size;
-    if (ps->failed == SOCC_OK) {
+    /*
+     * LIMIT: libmicrohttpd 0.9.75 queues no response in the middle of a
+     * request body, so an error found mid-body (a chunked upload passing
+     * MAX_FILE_SIZE) is answered when the body ends; the rest is read and
+     * dropped, never stored.  Past DISCARD_MAX the connection is cut
+     * without an answer.
+     */
+    if (ps->failed == SOCC_OK)
         ps->failed = upload_feed(ps->up, data, *size, &ps->err);
-        /* Answer at once when MHD lets us; else when the body ends. */
-        if (ps->failed != SOCC_OK) {
-            r->close_conn = 1;
-            if (respond_error(r, ps->failed, 0, ps->err.detail, NULL,
-                              NULL) == MHD_YES)
-                ps->answered = 1;
-        }
+    else if (r->bytes_in - ps->failed_at > DISCARD_MAX)
+        return MHD_NO;
+    if (ps->failed != SOCC_OK && ps->failed_at == 0) {
+        ps->failed_at = r->bytes_in;
+        upload_free(ps->up);
+        ps->up = NULL;
     }
     *size = 0;
     return MHD_YES;

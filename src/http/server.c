@@ -80,11 +80,20 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
         if (!r)
             return MHD_NO;
         *con_cls = r;
-        return router_begin(r, method, url);
+        /*
+         * A body may follow: route now, so a refusal goes out before it
+         * is read and without 100 Continue.  Else wait for the end of
+         * the request, which keeps the connection alive for the next.
+         */
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+            return router_begin(r, method, url);
+        return MHD_YES;
     }
     if (r->on_body)
         return r->on_body(r, data, size);
     r->bytes_in += *size;
+    if (*size == 0 && r->status == 0)
+        return router_begin(r, method, url);
     *size = 0;
     return MHD_YES;
 }
@@ -220,13 +229,12 @@ static struct MHD_Daemon *start_daemon(struct server *s)
         flags |= MHD_USE_IPv6;
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_END);
 }
 

@@ -10,6 +10,7 @@ export SOCC_SHARED="${SOCC_SHARED:-$top/../shared}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export CMOCKA_MESSAGE_OUTPUT=stdout
+export SOCC_LOG_LEVEL="${SOCC_LOG_LEVEL:-warn}"
 if [ ! -d "$SOCC_SHARED/corpus" ]; then
     echo "SKIP: $SOCC_SHARED/corpus not found; corpus and case tests skip"
 fi

@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,11 +12,10 @@
 #include <unistd.h>
 
 static enum log_level min_level = LOG_INFO;
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
-void log_set_level(enum log_level lvl) { min_level = lvl; }
-
-void log_init_from_env(void)
+static void read_env(void)
 {
     const char *v = getenv("SOCC_LOG_LEVEL");
     int i;
@@ -25,6 +25,15 @@ void log_init_from_env(void)
     for (i = 0; i < 4; i++)
         if (strcmp(v, level_names[i]) == 0)
             min_level = (enum log_level)i;
+}
+
+/* The environment is read once, before the first line or explicit level. */
+void log_init_from_env(void) { pthread_once(&env_once, read_env); }
+
+void log_set_level(enum log_level lvl)
+{
+    log_init_from_env();
+    min_level = lvl;
 }
 
 void log_event(enum log_level lvl, const char *mod, const char *ev,
@@ -37,6 +46,7 @@ void log_event(enum log_level lvl, const char *mod, const char *ev,
     int k;
     va_list ap;
 
+    log_init_from_env();
     if (lvl < min_level)
         return;
     clock_gettime(CLOCK_REALTIME, &ts);

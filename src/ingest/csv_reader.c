@@ -263,7 +263,8 @@ static void decode_utf16(struct csv *c)
             }
             break;
         }
-        u = be ? (uint32_t)s[i] << 8 | s[i + 1] : (uint32_t)s[i + 1] << 8 | s[i];
+        u = be ? (uint32_t)s[i] << 8 | s[i + 1]
+               : (uint32_t)s[i + 1] << 8 | s[i];
         if (u >= 0xD800 && u < 0xDC00) {
             if (n - i < 4 && !c->raw_eof)
                 break;

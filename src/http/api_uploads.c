@@ -174,7 +174,8 @@ static int query_num(struct server_req *r, const char *key, int64_t def,
 
 static enum MHD_Result bad_query(struct server_req *r, const char *what)
 {
-    return respond_error(r, SOCC_E_BAD_REQUEST, 0, what, NULL, NULL);
+    return respond_error(r, SOCC_E_BAD_REQUEST, 0, what,
+                         "check the query parameters of the address", NULL);
 }
 
 /* Answer the JSON in b, or the store's error. */

@@ -20,7 +20,8 @@ static enum MHD_Result wrong_method(struct server_req *r, const char *allow)
     r->allow = allow;
     r->close_conn = 1;
     return respond_error(r, SOCC_E_BAD_REQUEST, 405,
-                         "method not allowed here", NULL, NULL);
+                         "method not allowed here",
+                         "use a method named in the Allow header", NULL);
 }
 
 static enum MHD_Result health(struct server_req *r)
@@ -105,7 +106,8 @@ static enum MHD_Result upload_item(struct server_req *r, const char *method,
 
     if (id < 0)
         return respond_error(r, SOCC_E_BAD_REQUEST, 0,
-                             "upload id must be a positive integer", NULL,
+                             "upload id must be a positive integer",
+                             "use the numeric id from GET /api/uploads",
                              NULL);
     if (strcmp(rest, "") != 0 && strcmp(rest, "/records") != 0 &&
         strcmp(rest, "/file") != 0)

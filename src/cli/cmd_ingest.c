@@ -19,55 +19,77 @@
 #include "ingest/pipeline.h"
 #include "store/store.h"
 
-/* Copy src into a new temp file in dir while hashing; sets *size. */
+/*
+ * Copy src into a new temp file in dir (in the kernel, with
+ * copy_file_range), then hash the copy: the hash is of the bytes we keep,
+ * even if src changes meanwhile.  Sets *size.
+ */
+static enum socc_err copy_in(int in, int out, const struct config *cfg,
+                             uint64_t *size, struct socc_error *err)
+{
+    static char blk[1 << 20];
+    ssize_t n;
+
+    for (;;) {
+        n = copy_file_range(in, NULL, out, NULL, 1 << 24, 0);
+        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL))
+            n = read(in, blk, sizeof(blk)) >= 0 ? -2 : -1;
+        if (n == -2)
+            return socc_error_set(err, SOCC_E_INTERNAL, "cannot copy the file"
+                                  " in the kernel");
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return socc_error_set(err, errno == ENOSPC ? SOCC_E_STORAGE_FULL
+                                  : SOCC_E_INTERNAL, "cannot copy: %s",
+                                  strerror(errno));
+        if (n == 0)
+            return SOCC_OK;
+        *size += (uint64_t)n;
+        if (*size > cfg->max_file_size)
+            return socc_error_set(err, SOCC_E_FILE_TOO_LARGE, "larger than "
+                                  "MAX_FILE_SIZE (%llu bytes)",
+                                  (unsigned long long)cfg->max_file_size);
+    }
+}
+
 static enum socc_err receive(const char *src, const struct config *cfg,
                              const char *dir, char *tmp, size_t tmpn,
                              char hash[65], uint64_t *size,
                              struct socc_error *err)
 {
-    static char blk[1 << 20];
-    struct sha256 h;
-    ssize_t n;
+    struct stat sb;
     int in, out;
-    enum socc_err rc = SOCC_OK;
+    enum socc_err rc;
 
     *size = 0;
     in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return socc_error_set(err, SOCC_E_BAD_REQUEST, "cannot open %s: %s",
                               src, strerror(errno));
+    if (fstat(in, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(in);
+        return socc_error_set(err, SOCC_E_BAD_REQUEST, "%s is not a file",
+                              src);
+    }
+    if ((uint64_t)sb.st_size > cfg->max_file_size) {
+        close(in);
+        return socc_error_set(err, SOCC_E_FILE_TOO_LARGE, "%lld bytes is over"
+                              " MAX_FILE_SIZE (%llu bytes)",
+                              (long long)sb.st_size,
+                              (unsigned long long)cfg->max_file_size);
+    }
     snprintf(tmp, tmpn, "%s/ingest-XXXXXX", dir);
     out = mkostemp(tmp, O_CLOEXEC);
-    if (out < 0 || sha256_init(&h) != 0) {
+    if (out < 0) {
         close(in);
-        if (out >= 0)
-            close(out);
         return socc_error_set(err, SOCC_E_INTERNAL, "cannot create temp file");
     }
-    while ((n = read(in, blk, sizeof(blk))) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = socc_error_set(err, SOCC_E_BAD_REQUEST, "cannot read %s", src);
-            break;
-        }
-        *size += (uint64_t)n;
-        if (*size > cfg->max_file_size) {
-            rc = socc_error_set(err, SOCC_E_FILE_TOO_LARGE, "larger than "
-                                "MAX_FILE_SIZE (%llu bytes)",
-                                (unsigned long long)cfg->max_file_size);
-            break;
-        }
-        sha256_update(&h, blk, (size_t)n);
-        if (write(out, blk, (size_t)n) != n) {
-            rc = socc_error_set(err, errno == ENOSPC ? SOCC_E_STORAGE_FULL
-                                : SOCC_E_INTERNAL, "cannot write temp file");
-            break;
-        }
-    }
-    sha256_final_hex(&h, hash);
+    rc = copy_in(in, out, cfg, size, err);
     close(in);
     close(out);
+    if (rc == SOCC_OK && sha256_file_hex(tmp, hash) != 0)
+        rc = socc_error_set(err, SOCC_E_INTERNAL, "cannot hash the copy");
     if (rc != SOCC_OK)
         unlink(tmp);
     return rc;

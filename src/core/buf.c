@@ -111,6 +111,8 @@ void buf_add_i64(struct buf *b, int64_t v)
     buf_add(b, tmp, (size_t)n);
 }
 
+static const char hexd[] = "0123456789abcdef";
+
 /* Length of a valid UTF-8 sequence at s (n bytes left), or 0. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
@@ -135,53 +137,83 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
-static const char hexd[] = "0123456789abcdef";
+
+/* 1 when one of the 8 bytes of w needs care: < 0x20, '"', '\\', >= 0x80. */
+static int word_special(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t ctrl = (w - ones * 0x20) & ~w;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+
+    q = (q - ones) & ~q;
+    bs = (bs - ones) & ~bs;
+    return ((ctrl | q | bs) & high) != 0 || (w & high) != 0;
+}
+
+static int byte_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* Write the escape for one ASCII byte at o; returns bytes written. */
+static size_t escape_ascii(unsigned char c, char *o)
+{
+    switch (c) {
+    case '"': memcpy(o, "\\\"", 2); return 2;
+    case '\\': memcpy(o, "\\\\", 2); return 2;
+    case '\n': memcpy(o, "\\n", 2); return 2;
+    case '\r': memcpy(o, "\\r", 2); return 2;
+    case '\t': memcpy(o, "\\t", 2); return 2;
+    default:
+        memcpy(o, "\\u00", 4);
+        o[4] = hexd[c >> 4];
+        o[5] = hexd[c & 15];
+        return 6;
+    }
+}
 
 void buf_add_json_str(struct buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, run, k;
-    char esc[7];
+    size_t i = 0, k;
+    uint64_t w;
+    char *o;
 
-    if (buf_reserve(b, n + 2) != 0)
+    /* worst case: every byte becomes a 6-byte escape */
+    if (n > (SIZE_MAX - 8) / 6 || buf_reserve(b, n * 6 + 2) != 0) {
+        b->oom = 1;
         return;
-    buf_addc(b, '"');
-    while (i < n) {
-        run = i;
-        while (run < n && p[run] >= 0x20 && p[run] < 0x80 &&
-               p[run] != '"' && p[run] != '\\')
-            run++;
-        if (run > i) {
-            buf_add(b, p + i, run - i);
-            i = run;
-            continue;
-        }
-        if (p[i] >= 0x80) {
-            k = utf8_seq(p + i, n - i);
-            if (k) {
-                buf_add(b, p + i, k);
-                i += k;
-            } else {
-                buf_add(b, "\xEF\xBF\xBD", 3);
-                i++;
-            }
-            continue;
-        }
-        switch (p[i]) {
-        case '"': buf_add(b, "\\\"", 2); break;
-        case '\\': buf_add(b, "\\\\", 2); break;
-        case '\n': buf_add(b, "\\n", 2); break;
-        case '\r': buf_add(b, "\\r", 2); break;
-        case '\t': buf_add(b, "\\t", 2); break;
-        default:
-            memcpy(esc, "\\u00", 4);
-            esc[4] = hexd[p[i] >> 4];
-            esc[5] = hexd[p[i] & 15];
-            buf_add(b, esc, 6);
-        }
-        i++;
     }
-    buf_addc(b, '"');
+    o = b->data + b->len;
+    *o++ = '"';
+    while (i < n) {
+        while (i + 8 <= n) {
+            memcpy(&w, p + i, 8);
+            if (word_special(w))
+                break;
+            memcpy(o, p + i, 8);
+            o += 8;
+            i += 8;
+        }
+        while (i < n && byte_plain(p[i]))
+            *o++ = (char)p[i++];
+        if (i >= n)
+            break;
+        if (p[i] < 0x80) {
+            o += escape_ascii(p[i++], o);
+        } else if ((k = utf8_seq(p + i, n - i)) != 0) {
+            memcpy(o, p + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
 }
 
 void buf_add_json_strz(struct buf *b, const char *s)

@@ -38,15 +38,16 @@ static const char *const steps[] = {
     "  columns TEXT NOT NULL DEFAULT '[]',"
     "  PRIMARY KEY (upload_id, idx)"
     ") WITHOUT ROWID;"
-    /* ord is the record's position in its sheet (0-based): paging by key */
+    /*
+     * The key packs (upload, sheet, position in sheet) so that rows are
+     * appended in key order: upload_id << 39 | sheet << 28 | ord.  One
+     * B-tree, no index to maintain, and a page of records is a key range.
+     */
     "CREATE TABLE records ("
-    "  upload_id INTEGER NOT NULL,"
-    "  sheet_idx INTEGER NOT NULL,"
-    "  ord INTEGER NOT NULL,"
+    "  id INTEGER PRIMARY KEY,"
     "  row_num INTEGER NOT NULL,"
-    "  cells TEXT NOT NULL,"
-    "  PRIMARY KEY (upload_id, sheet_idx, ord)"
-    ") WITHOUT ROWID;",
+    "  cells TEXT NOT NULL"
+    ");",
 };
 
 size_t migrations_count(void) { return sizeof(steps) / sizeof(steps[0]); }

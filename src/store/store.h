@@ -53,6 +53,17 @@ struct store_filter {
 enum socc_err store_open(const char *data_dir, struct store **out,
                          struct socc_error *err);
 void store_close(struct store *s);
+/*
+ * Copy the WAL back into the database when it holds more than
+ * min_wal_bytes.  Uploads never wait for this: their commit is durable in
+ * the WAL.  0 or -1.
+ */
+int store_checkpoint(struct store *s, long long min_wal_bytes);
+/*
+ * Run store_checkpoint() from a thread of the store's own every
+ * interval_ms, and once more at store_close().  For long-running servers.
+ */
+int store_start_checkpointer(struct store *s, unsigned interval_ms);
 /* Schema version after migrations. */
 int store_schema_version(struct store *s);
 

@@ -21,6 +21,16 @@
 #include "store/migrations.h"
 
 #define POOL_MAX 16
+/* Record keys: upload_id << 39 | sheet << 28 | ord (see migrations.c). */
+#define KEY_SHEET_BITS 11
+#define KEY_ORD_BITS 28
+#define KEY_MAX_UPLOAD ((1ll << (63 - KEY_SHEET_BITS - KEY_ORD_BITS)) - 1)
+#define KEY_MAX_SHEETS (1 << KEY_SHEET_BITS)
+#define KEY_MAX_ORD ((1ll << KEY_ORD_BITS) - 1)
+/* A WAL larger than this is checkpointed when the store opens. */
+#define WAL_OPEN_LIMIT (64ll * 1024 * 1024)
+/* The background checkpointer acts once the WAL passes this. */
+#define WAL_BG_LIMIT (4ll * 1024 * 1024)
 
 struct store {
     char dir[1024];           /* data dir */
@@ -31,6 +41,11 @@ struct store {
     sqlite3 *pool[POOL_MAX];  /* idle connections */
     int npool;
     int schema_version;
+    pthread_t ckpt_thread;    /* background checkpointer */
+    int ckpt_running;
+    int ckpt_stop;            /* guarded by mu */
+    pthread_cond_t ckpt_cv;
+    unsigned ckpt_interval_ms;
 };
 
 struct store_writer {
@@ -45,6 +60,12 @@ struct store_writer {
     char company[129];
     char tool_type[33];
 };
+
+static sqlite3_int64 record_key(int64_t upload, int sheet, int64_t ord)
+{
+    return (sqlite3_int64)(((uint64_t)upload << (KEY_SHEET_BITS + KEY_ORD_BITS))
+                           | ((uint64_t)sheet << KEY_ORD_BITS) | (uint64_t)ord);
+}
 
 static enum socc_err db_fail(struct socc_error *err, sqlite3 *db,
                              const char *what)
@@ -81,7 +102,15 @@ static sqlite3 *conn_open(struct store *s)
         return NULL;
     }
     sqlite3_busy_timeout(db, 60000);
-    if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+    /*
+     * Commits are durable in the WAL (synchronous=FULL).  Copying the WAL
+     * back into the database is kept off the upload's path: no automatic
+     * checkpoint at commit or close; store_checkpoint() does it, from the
+     * background thread of a server or when a store opens.
+     */
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    if (exec(db, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;"
+                 "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=0;"
                  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192;"
                  "PRAGMA temp_store=FILE;") != SQLITE_OK) {
         sqlite3_close(db);
@@ -191,6 +220,7 @@ enum socc_err store_open(const char *data_dir, struct store **out,
     if (!s)
         return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
     pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->ckpt_cv, NULL);
     snprintf(s->dir, sizeof(s->dir), "%s", data_dir);
     snprintf(s->db_path, sizeof(s->db_path), "%s/socc.db", data_dir);
     snprintf(s->blob_dir, sizeof(s->blob_dir), "%s/blobs", data_dir);
@@ -208,6 +238,8 @@ enum socc_err store_open(const char *data_dir, struct store **out,
     }
     rc = migrate(s, db, err);
     conn_put(s, db);
+    if (rc == SOCC_OK)
+        store_checkpoint(s, WAL_OPEN_LIMIT);
     if (rc != SOCC_OK) {
         store_close(s);
         return rc;
@@ -220,10 +252,86 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    if (s->ckpt_running) {
+        pthread_mutex_lock(&s->mu);
+        s->ckpt_stop = 1;
+        pthread_cond_signal(&s->ckpt_cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->ckpt_thread, NULL);
+    }
     while (s->npool > 0)
         sqlite3_close(s->pool[--s->npool]);
+    pthread_cond_destroy(&s->ckpt_cv);
     pthread_mutex_destroy(&s->mu);
     free(s);
+}
+
+/* ---- checkpoints ---- */
+
+static long long wal_size(const struct store *s)
+{
+    char path[1200];
+    struct stat sb;
+
+    snprintf(path, sizeof(path), "%s-wal", s->db_path);
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
+int store_checkpoint(struct store *s, long long min_wal_bytes)
+{
+    sqlite3 *db;
+    int rc;
+
+    if (wal_size(s) <= min_wal_bytes)
+        return 0;
+    db = conn_get(s);
+    if (!db)
+        return -1;
+    /* TRUNCATE waits for writers (busy timeout) and resets the WAL file */
+    rc = exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (rc != SQLITE_OK)
+        rc = exec(db, "PRAGMA wal_checkpoint(PASSIVE)");
+    log_event(rc == SQLITE_OK ? LOG_DEBUG : LOG_WARN, "store", "checkpoint",
+              NULL, "ok=%d wal_bytes=%lld", rc == SQLITE_OK, wal_size(s));
+    conn_put(s, db);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+static void *ckpt_main(void *arg)
+{
+    struct store *s = arg;
+    struct timespec ts;
+
+    pthread_mutex_lock(&s->mu);
+    while (!s->ckpt_stop) {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += s->ckpt_interval_ms / 1000;
+        ts.tv_nsec += (long)(s->ckpt_interval_ms % 1000) * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&s->ckpt_cv, &s->mu, &ts);
+        if (s->ckpt_stop)
+            break;
+        pthread_mutex_unlock(&s->mu);
+        store_checkpoint(s, WAL_BG_LIMIT);
+        pthread_mutex_lock(&s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    store_checkpoint(s, 0);
+    return NULL;
+}
+
+int store_start_checkpointer(struct store *s, unsigned interval_ms)
+{
+    if (s->ckpt_running)
+        return 0;
+    s->ckpt_interval_ms = interval_ms ? interval_ms : 1000;
+    if (pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) != 0)
+        return -1;
+    s->ckpt_running = 1;
+    return 0;
 }
 
 int store_schema_version(struct store *s) { return s->schema_version; }
@@ -638,9 +746,9 @@ static enum socc_err records_db(sqlite3 *db, int64_t id, int sheet,
     buf_printf(b, "{\"upload_id\":%lld,\"total\":%lld,\"limit\":%lld,"
                "\"offset\":%lld,\"records\":[", (long long)id,
                (long long)total, (long long)limit, (long long)offset);
-    if (sqlite3_prepare_v2(db, "SELECT ord, row_num, cells FROM records WHERE "
-                           "upload_id = ? AND sheet_idx = ? AND ord >= ? "
-                           "ORDER BY ord LIMIT ?", -1, &st, NULL)) {
+    if (sqlite3_prepare_v2(db, "SELECT id, row_num, cells FROM records WHERE "
+                           "id >= ? AND id <= ? ORDER BY id LIMIT ?", -1, &st,
+                           NULL)) {
         metas_free(m, n);
         return db_fail(err, db, "prepare");
     }
@@ -652,10 +760,9 @@ static enum socc_err records_db(sqlite3 *db, int64_t id, int sheet,
             continue;
         }
         sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int(st, 2, i);
-        sqlite3_bind_int64(st, 3, skip);
-        sqlite3_bind_int64(st, 4, limit);
+        sqlite3_bind_int64(st, 1, record_key(id, i, skip));
+        sqlite3_bind_int64(st, 2, record_key(id, i, KEY_MAX_ORD));
+        sqlite3_bind_int64(st, 3, limit);
         skip = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             buf_adds(b, first ? "{\"sheet\":" : ",{\"sheet\":");
@@ -738,6 +845,10 @@ static enum socc_err insert_upload(struct store_writer *w,
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE) {
         w->id = sqlite3_last_insert_rowid(w->db);
+        if (w->id > KEY_MAX_UPLOAD)
+            return socc_error_set(err, SOCC_E_LIMIT_EXCEEDED, "this database "
+                                  "holds its maximum of %lld uploads",
+                                  (long long)KEY_MAX_UPLOAD);
         return SOCC_OK;
     }
     if (sqlite3_extended_errcode(w->db) == SQLITE_CONSTRAINT_UNIQUE &&
@@ -778,9 +889,8 @@ enum socc_err store_writer_begin(struct store *s, const struct store_upload *u,
     }
     rc = insert_upload(w, u, existing, err);
     if (rc == SOCC_OK &&
-        sqlite3_prepare_v2(w->db, "INSERT INTO records (upload_id, sheet_idx,"
-                           " ord, row_num, cells) VALUES (?,?,?,?,?)", -1,
-                           &w->ins_rec, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(w->db, "INSERT INTO records (id, row_num, cells) "
+                           "VALUES (?,?,?)", -1, &w->ins_rec, NULL) != SQLITE_OK)
         rc = db_fail(err, w->db, "prepare");
     if (rc != SOCC_OK) {
         store_writer_abort(w);
@@ -796,6 +906,9 @@ enum socc_err store_writer_sheet(struct store_writer *w, int idx,
     sqlite3_stmt *st;
     int rc;
 
+    if (idx < 0 || idx >= KEY_MAX_SHEETS)
+        return socc_error_set(err, SOCC_E_LIMIT_EXCEEDED, "more than %d "
+                              "sheets in one workbook", KEY_MAX_SHEETS);
     if (sqlite3_prepare_v2(w->db, "INSERT INTO sheets (upload_id, idx, name)"
                            " VALUES (?,?,?)", -1, &st, NULL))
         return db_fail(err, w->db, "prepare");
@@ -821,11 +934,11 @@ enum socc_err store_writer_record(struct store_writer *w, int sheet_idx,
     if (sheet_idx != w->cur_sheet)
         return socc_error_set(err, SOCC_E_INTERNAL, "record for sheet %d "
                               "outside that sheet", sheet_idx);
-    sqlite3_bind_int64(st, 1, w->id);
-    sqlite3_bind_int(st, 2, sheet_idx);
-    sqlite3_bind_int64(st, 3, w->ord);
-    sqlite3_bind_int64(st, 4, row_num);
-    sqlite3_bind_text(st, 5, cells, (int)len, SQLITE_STATIC);
+    if (w->ord > KEY_MAX_ORD || len > INT32_MAX)
+        return socc_error_set(err, SOCC_E_LIMIT_EXCEEDED, "sheet too large");
+    sqlite3_bind_int64(st, 1, record_key(w->id, sheet_idx, w->ord));
+    sqlite3_bind_int64(st, 2, row_num);
+    sqlite3_bind_text(st, 3, cells, (int)len, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) {
         enum socc_err rc = db_fail(err, w->db, "record insert");
         sqlite3_reset(st);

@@ -49,6 +49,69 @@ static void json_escapes(void **state)
     buf_release(&b);
 }
 
+/* A slow, obviously right escaper to check the word-at-a-time one. */
+static void ref_escape(const unsigned char *p, size_t n, struct buf *b)
+{
+    size_t i = 0;
+
+    buf_addc(b, '"');
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\') {
+            buf_addc(b, '\\');
+            buf_addc(b, (char)c);
+        } else if (c == '\n') {
+            buf_adds(b, "\\n");
+        } else if (c == '\r') {
+            buf_adds(b, "\\r");
+        } else if (c == '\t') {
+            buf_adds(b, "\\t");
+        } else if (c < 0x20) {
+            buf_printf(b, "\\u%04x", c);
+        } else if (c < 0x80) {
+            buf_addc(b, (char)c);
+        } else if (c >= 0xc3 && c <= 0xc5 && i + 1 < n &&
+                   (p[i + 1] & 0xc0) == 0x80) {
+            buf_add(b, p + i, 2);   /* the generator only makes these */
+            i++;
+        } else {
+            buf_adds(b, "\xef\xbf\xbd");
+        }
+        i++;
+    }
+    buf_addc(b, '"');
+}
+
+static void json_escape_matches_reference(void **state)
+{
+    unsigned char in[2048];
+    const unsigned char alphabet[] = "abc ,\"\\\n\t\x01\x7f\xc3\xa9\xff";
+    uint32_t x = 12345;
+    struct buf got, want;
+    size_t i, round;
+
+    (void)state;
+    buf_init(&got);
+    buf_init(&want);
+    for (round = 0; round < 200; round++) {
+        size_t n = round * 7 % sizeof(in);
+        for (i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            /* mostly plain text, sometimes a special byte */
+            in[i] = (x >> 16) % 4 ? (unsigned char)('a' + (x >> 8) % 26)
+                                  : alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+        }
+        buf_reset(&got);
+        buf_reset(&want);
+        buf_add_json_str(&got, (const char *)in, n);
+        ref_escape(in, n, &want);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.data, want.data, got.len);
+    }
+    buf_release(&got);
+    buf_release(&want);
+}
+
 static void json_iter_elements(void **state)
 {
     const char *txt = "[\"a,b\",null, 12,\"q\\\"]\",[1,2],{\"k\":\"}\"},true]";
@@ -80,6 +143,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(appends_and_detach),
         cmocka_unit_test(json_escapes),
+        cmocka_unit_test(json_escape_matches_reference),
         cmocka_unit_test(json_iter_elements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

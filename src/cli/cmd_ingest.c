@@ -24,19 +24,39 @@
  * copy_file_range), then hash the copy: the hash is of the bytes we keep,
  * even if src changes meanwhile.  Sets *size.
  */
+/* One chunk from in to out: in the kernel when it can, else by read/write. */
+static ssize_t copy_chunk(int in, int out, int *kernel)
+{
+    static char blk[1 << 20];
+    ssize_t n, w, done = 0;
+
+    if (*kernel) {
+        n = copy_file_range(in, NULL, out, NULL, 1 << 24, 0);
+        if (n >= 0 || (errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
+                       errno != EOPNOTSUPP))
+            return n;
+        *kernel = 0;   /* another file system: fall back for good */
+    }
+    n = read(in, blk, sizeof(blk));
+    while (n > 0 && done < n) {
+        w = write(out, blk + done, (size_t)(n - done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        done += w;
+    }
+    return n;
+}
+
 static enum socc_err copy_in(int in, int out, const struct config *cfg,
                              uint64_t *size, struct socc_error *err)
 {
-    static char blk[1 << 20];
+    int kernel = 1;
     ssize_t n;
 
     for (;;) {
-        n = copy_file_range(in, NULL, out, NULL, 1 << 24, 0);
-        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL))
-            n = read(in, blk, sizeof(blk)) >= 0 ? -2 : -1;
-        if (n == -2)
-            return socc_error_set(err, SOCC_E_INTERNAL, "cannot copy the file"
-                                  " in the kernel");
+        n = copy_chunk(in, out, &kernel);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

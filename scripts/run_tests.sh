@@ -35,5 +35,14 @@ for t in "$@"; do
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
 rm -f "$log"
+
+# docs/ERRORS.md must be what the error list generates
+echo "== docs/ERRORS.md"
+if scripts/errors_md.sh | cmp -s - docs/ERRORS.md; then
+    passed=$((passed + 1))
+else
+    echo "!! docs/ERRORS.md is stale: run scripts/errors_md.sh > docs/ERRORS.md"
+    failed=$((failed + 1))
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -39,6 +39,7 @@ struct biff {
     const struct row_sink *sink;        /* borrowed */
     struct socc_error *err;             /* borrowed */
     uint64_t size, pos;                 /* stream size, next record */
+    uint64_t scanned, prescanned;       /* sheet bytes read, each pass */
     int ver;                            /* 2, 3, 4, 5 or 8 */
     int date1904;                       /* DATEMODE said 1904 */
     int in_sheet;                       /* cells are taken */
@@ -690,8 +691,9 @@ static int is_cell(uint16_t t)
 /*
  * Whether the cells of the substream at start come in row order, read from
  * the record headers alone.  Unsorted sheets are collected and sorted.
+ * Sheets never share bytes, so all passes together read the stream once.
  */
-static int rows_sorted(const struct biff *b, uint64_t start)
+static int rows_sorted(struct biff *b, uint64_t start)
 {
     uint64_t pos = start;
     uint32_t last = 0;
@@ -701,6 +703,9 @@ static int rows_sorted(const struct biff *b, uint64_t start)
     while (pos < b->size && read_at(b, pos, h, 4) == 0) {
         uint16_t t = le16(h), n = le16(h + 2);
 
+        b->prescanned += 4u + n;
+        if (b->prescanned > b->size)
+            break;              /* overlapping sheets: the main pass fails */
         if (is_bof(t))
             depth++;
         else if (t == R_EOF && --depth <= 0)
@@ -723,6 +728,9 @@ static enum socc_err sheet_records(struct biff *b)
     int depth = 0, r = 0;
 
     while (rc == SOCC_OK && (r = next(b)) > 0) {
+        b->scanned += 4 + b->len;
+        if (b->scanned > b->size)
+            return corrupt(b, "sheets overlap in the workbook stream");
         if (is_bof(b->type)) {
             depth++;
             continue;
@@ -774,10 +782,10 @@ static enum socc_err run_workbook(struct biff *b)
 {
     enum socc_err rc = SOCC_OK;
     size_t i;
-    int r;
+    int r = 0;
 
     b->pos = 0;
-    while ((r = next(b)) > 0 && b->type != R_EOF && rc == SOCC_OK)
+    while (rc == SOCC_OK && (r = next(b)) > 0 && b->type != R_EOF)
         rc = on_record(b);
     if (rc == SOCC_OK && r < 0)
         rc = b->fail;

@@ -53,11 +53,13 @@ static const uint8_t *sector(const struct xls_cfb *cfb, uint32_t sec)
 static enum socc_err check_header(struct xls_cfb *cfb, struct socc_error *err)
 {
     const uint8_t *h = cfb->data;
-    uint16_t major = le16(h + 0x1A), shift = le16(h + 0x1E);
+    uint16_t major, shift;
 
     if (cfb->len < 512)
         return socc_error_set(err, SOCC_E_CORRUPTED_FILE,
                               "cfb header truncated at %zu bytes", cfb->len);
+    major = le16(h + 0x1A);
+    shift = le16(h + 0x1E);
     if (le16(h + 0x1C) != 0xFFFE)
         return socc_error_set(err, SOCC_E_CORRUPTED_FILE,
                               "cfb byte order mark is not 0xfffe");

@@ -661,6 +661,11 @@ static void test_faults(void **state)
     assert_int_equal(run_bb(&b, NULL, &book, &err), SOCC_E_CORRUPTED_FILE);
     assert_non_null(strstr(err.detail, "past the end"));
     st_book_free(&book);
+    /* Fuzzer find: a CFB signature on a file shorter than its header. */
+    memcpy(b.d, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" "Attatac", 15);
+    b.n = 15;
+    assert_int_equal(run_bb(&b, NULL, &book, &err), SOCC_E_CORRUPTED_FILE);
+    assert_non_null(strstr(err.detail, "header truncated"));
     memcpy(b.d, "hello, world", 12);
     b.n = 12;
     assert_int_equal(run_bb(&b, NULL, &book, &err),

@@ -18,6 +18,9 @@
  * and the record scanned again from its start.  A record is thus scanned
  * about twice at most, and memory stays bounded by the largest record,
  * itself bounded by the field limit and CSV_RECORD_MAX.
+ *
+ * On an error the reader returns at once: sheet_end is called only after
+ * the last row of a file read to its end.
  */
 
 #include "row.h"
@@ -36,7 +39,7 @@
 #define ONES 0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
 
-enum csv_enc { ENC_UTF8, ENC_UTF16LE, ENC_UTF16BE };
+enum csv_enc { ENC_UTF8, ENC_CP1252, ENC_UTF16LE, ENC_UTF16BE };
 
 /* What the scanner made of the bytes from a record start. */
 enum scan_rc {
@@ -58,10 +61,15 @@ struct field {
     unsigned flags;   /* F_* */
 };
 
-/* The part of the record buffer the scanner may look at. */
+/* The part of the record buffer the scanner may look at, and the settings
+ * it scans with, copied to the stack for the inner loops. */
 struct window {
-    size_t end;       /* bytes available */
-    int eof;          /* 1 when nothing follows end */
+    const unsigned char *buf;   /* the record buffer */
+    size_t end;                 /* bytes available */
+    int eof;                    /* 1 when nothing follows end */
+    unsigned char delim;        /* field delimiter */
+    uint64_t dpat;              /* delim in every byte of a word */
+    size_t max_field;           /* bytes a field may hold */
 };
 
 /* A record the scanner found. */
@@ -81,7 +89,7 @@ struct csv {
     size_t raw_pos;                 /* next byte to decode */
     size_t raw_len;                 /* bytes in raw */
     int raw_eof;                    /* the source has nothing more */
-    enum csv_enc enc;               /* from the BOM */
+    enum csv_enc enc;               /* from the BOM or the first bytes */
     int cp1252;                     /* warned about windows-1252 bytes */
 
     unsigned char *buf;             /* decoded UTF-8, owned */
@@ -218,9 +226,15 @@ static size_t put_cp1252(struct csv *c, unsigned char *o, unsigned char b)
 
 /*
  * Decode UTF-8 input: valid runs are copied, and each byte that does not
- * belong to a valid sequence is taken as Windows-1252.  Stops when the
- * output has less than 4 bytes of room, or at a sequence cut by the end of
- * the raw bytes while more may come.
+ * belong to a valid sequence is taken as Windows-1252, so a UTF-8 file
+ * with one stray byte is not garbled.
+ * LIMIT: a Windows-1252 file whose first non-ASCII bytes come after its
+ * first 64 KiB is read this way too, and a pair in it such as "\xC3\xA9"
+ * (A-tilde, copyright sign) that happens to be valid UTF-8 is then read
+ * as UTF-8 ("e" acute); real exports hardly ever hold such pairs.
+ *
+ * Stops when the output has less than 4 bytes of room, or at a sequence
+ * cut by the end of the raw bytes while more may come.
  */
 static void decode_utf8(struct csv *c)
 {
@@ -241,6 +255,33 @@ static void decode_utf8(struct csv *c)
         if (k < 0 && !c->raw_eof)
             break;
         c->len += put_cp1252(c, c->buf + c->len, s[i]);
+        i++;
+    }
+    c->raw_pos += i;
+}
+
+/* Decode Windows-1252 input, chosen by detect_encoding.  Same stopping
+ * rules as decode_utf8. */
+static void decode_cp1252(struct csv *c)
+{
+    const unsigned char *s = c->raw + c->raw_pos;
+    size_t n = c->raw_len - c->raw_pos, i = 0;
+    uint64_t w;
+
+    while (i < n && c->cap - c->len >= 4) {
+        if (n - i >= 8 && c->cap - c->len >= 8) {
+            memcpy(&w, s + i, 8);
+            if (!(w & HIGHS)) {
+                memcpy(c->buf + c->len, &w, 8);
+                c->len += 8;
+                i += 8;
+                continue;
+            }
+        }
+        if (s[i] < 0x80)
+            c->buf[c->len++] = s[i];
+        else
+            c->len += put_cp1252(c, c->buf + c->len, s[i]);
         i++;
     }
     c->raw_pos += i;
@@ -312,8 +353,37 @@ static enum socc_err read_raw(struct csv *c)
     return SOCC_OK;
 }
 
-/* Read the start of the input and pick the encoding from its BOM. */
-static enum socc_err detect_bom(struct csv *c)
+/*
+ * Windows-1252 when the first CSV_SNIFF bytes after s hold a byte that is
+ * not valid UTF-8 and no multi-byte UTF-8 sequence at all: then every
+ * byte above 0x7f is taken as Windows-1252, including pairs that would
+ * happen to be valid UTF-8.
+ */
+static int looks_cp1252(const unsigned char *s, size_t n)
+{
+    size_t i = 0, v;
+    int k, multi = 0, bad = 0;
+
+    if (n > CSV_SNIFF)
+        n = CSV_SNIFF;
+    while (i < n) {
+        v = utf8_prefix(s + i, n - i);
+        for (; v > 0; v--, i++)
+            multi |= s[i] >= 0x80;
+        if (i == n)
+            break;
+        k = utf8_seq(s + i, n - i);
+        if (k < 0)
+            break;
+        bad = 1;
+        i++;
+    }
+    return bad && !multi;
+}
+
+/* Read the start of the input and pick the encoding from its BOM, or
+ * from its first bytes when it has none. */
+static enum socc_err detect_encoding(struct csv *c)
 {
     const unsigned char *s;
     enum socc_err rc;
@@ -332,9 +402,11 @@ static enum socc_err detect_bom(struct csv *c)
     } else if (c->raw_len >= 2 && s[0] == 0xFE && s[1] == 0xFF) {
         c->enc = ENC_UTF16BE;
         c->raw_pos = 2;
+    } else if (looks_cp1252(s, c->raw_len)) {
+        c->enc = ENC_CP1252;
     }
     /* LIMIT: UTF-16 without a BOM and UTF-32 are not recognised; such a
-     * file is read as Windows-1252 text full of NUL bytes. */
+     * file is read as 8-bit text with NUL bytes between the letters. */
     return SOCC_OK;
 }
 
@@ -370,6 +442,8 @@ static enum socc_err fill(struct csv *c)
     while (!c->eof && c->cap - c->len >= 4) {
         if (c->enc == ENC_UTF8)
             decode_utf8(c);
+        else if (c->enc == ENC_CP1252)
+            decode_cp1252(c);
         else
             decode_utf16(c);
         if (c->cap - c->len < 4)
@@ -443,11 +517,13 @@ static inline size_t find_stop(const unsigned char *s, size_t n,
  * Scan the quoted field whose opening quote is at p: doubled quotes stay
  * in the field, and text after the closing quote up to the delimiter is
  * kept as it is (as most readers do).  *stop gets the offset after it.
+ * LIMIT: a backslash does not escape a quote ("a \"b\"" as MySQL writes
+ * it); such a field ends at the first quote and the rest is kept as text.
  */
-static enum scan_rc scan_quoted(const struct csv *c, const struct window *w,
-                                size_t p, struct field *f, size_t *stop)
+static enum scan_rc scan_quoted(const struct window *w, size_t p,
+                                struct field *f, size_t *stop)
 {
-    const unsigned char *b = c->buf, *hit;
+    const unsigned char *b = w->buf, *hit;
     size_t q = p + 1, clen = 0, h, t;
 
     f->start = p;
@@ -456,7 +532,7 @@ static enum scan_rc scan_quoted(const struct csv *c, const struct window *w,
         hit = memchr(b + q, '"', w->end - q);
         h = hit ? (size_t)(hit - b) : w->end;
         clen += h - q;
-        if (clen > c->lim->csv_max_field)
+        if (clen > w->max_field)
             return SCAN_FIELD;
         if (!hit || (h + 1 == w->end && !w->eof)) {
             if (!w->eof)
@@ -472,9 +548,9 @@ static enum scan_rc scan_quoted(const struct csv *c, const struct window *w,
         q = h + 2;
     }
     q = h + 1;
-    t = q + find_stop(b + q, w->end - q, c->dpat, c->delim);
+    t = q + find_stop(b + q, w->end - q, w->dpat, w->delim);
     clen += t - q;
-    if (clen > c->lim->csv_max_field)
+    if (clen > w->max_field)
         return SCAN_FIELD;
     if (t == w->end && !w->eof)
         return SCAN_MORE;
@@ -485,12 +561,12 @@ static enum scan_rc scan_quoted(const struct csv *c, const struct window *w,
 }
 
 /* Scan the unquoted field at p; quotes inside it are plain text. */
-static enum scan_rc scan_plain(const struct csv *c, const struct window *w,
-                               size_t p, struct field *f, size_t *stop)
+static enum scan_rc scan_plain(const struct window *w, size_t p,
+                               struct field *f, size_t *stop)
 {
-    size_t t = p + find_stop(c->buf + p, w->end - p, c->dpat, c->delim);
+    size_t t = p + find_stop(w->buf + p, w->end - p, w->dpat, w->delim);
 
-    if (t - p > c->lim->csv_max_field)
+    if (t - p > w->max_field)
         return SCAN_FIELD;
     if (t == w->end && !w->eof)
         return SCAN_MORE;
@@ -500,37 +576,45 @@ static enum scan_rc scan_plain(const struct csv *c, const struct window *w,
     return SCAN_OK;
 }
 
-/* Scan the record that starts at p (p < w->end, or w->eof). */
-static enum scan_rc scan_record(struct csv *c, const struct window *w,
-                                size_t p, struct record *r)
+/*
+ * Scan the record that starts at p in c->buf[0..end); eof says whether
+ * anything follows end.  p < end unless eof.
+ */
+static enum scan_rc scan_record(struct csv *c, size_t end, int eof, size_t p,
+                                struct record *r)
 {
+    struct window w = { c->buf, end, eof, c->delim, c->dpat,
+                        c->lim->csv_max_field };
     const unsigned char *b = c->buf;
+    size_t nf = 0, t = p, room = 0;
     enum scan_rc rc;
-    size_t nf = 0, t = p;
 
     for (;;) {
-        if (nf >= c->lim->max_cols)
-            return SCAN_COLS;
-        if (nf == c->fcap && grow_fields(c) != 0)
-            return SCAN_NOMEM;
-        if (p < w->end && b[p] == '"')
-            rc = scan_quoted(c, w, p, &c->fields[nf], &t);
+        if (nf == room) {
+            if (nf >= c->lim->max_cols)
+                return SCAN_COLS;
+            if (nf == c->fcap && grow_fields(c) != 0)
+                return SCAN_NOMEM;
+            room = c->fcap < c->lim->max_cols ? c->fcap : c->lim->max_cols;
+        }
+        if (p < end && b[p] == '"')
+            rc = scan_quoted(&w, p, &c->fields[nf], &t);
         else
-            rc = scan_plain(c, w, p, &c->fields[nf], &t);
+            rc = scan_plain(&w, p, &c->fields[nf], &t);
         if (rc != SCAN_OK)
             return rc;
         nf++;
-        if (t == w->end || b[t] == '\n') {
-            r->end = t == w->end ? t : t + 1;
-            break;
-        }
-        if (b[t] == c->delim) {
+        if (t < end && b[t] == w.delim) {
             p = t + 1;
             continue;
         }
-        if (t + 1 == w->end && !w->eof)
+        if (t == end || b[t] == '\n') {
+            r->end = t == end ? t : t + 1;
+            break;
+        }
+        if (t + 1 == end && !eof)
             return SCAN_MORE;
-        r->end = t + 1 < w->end && b[t + 1] == '\n' ? t + 2 : t + 1;
+        r->end = t + 1 < end && b[t + 1] == '\n' ? t + 2 : t + 1;
         break;
     }
     r->nfields = nf;
@@ -559,15 +643,15 @@ static int cmp_size(const void *a, const void *b)
  */
 static double sniff_score(struct csv *c, unsigned char d, size_t *mode)
 {
-    size_t counts[CSV_SNIFF_RECORDS], n = 0, i, run, best = 0, p = 0;
-    struct window w;
+    size_t counts[CSV_SNIFF_RECORDS], n = 0, i, run, best = 0, p = 0, end;
     struct record r;
+    int eof;
 
-    w.end = c->len < CSV_SNIFF ? c->len : CSV_SNIFF;
-    w.eof = c->eof && w.end == c->len;
+    end = c->len < CSV_SNIFF ? c->len : CSV_SNIFF;
+    eof = c->eof && end == c->len;
     set_delim(c, d);
-    while (n < CSV_SNIFF_RECORDS && p < w.end) {
-        if (scan_record(c, &w, p, &r) != SCAN_OK)
+    while (n < CSV_SNIFF_RECORDS && p < end) {
+        if (scan_record(c, end, eof, p, &r) != SCAN_OK)
             break;
         p = r.end;
         if (r.nfields > 1 || c->fields[0].end > c->fields[0].start)
@@ -705,7 +789,6 @@ static enum socc_err scan_error(struct csv *c, enum scan_rc sr)
 /* Read every record and pass the rows on. */
 static enum socc_err read_records(struct csv *c)
 {
-    struct window w;
     struct record r;
     enum scan_rc sr;
     enum socc_err rc;
@@ -713,9 +796,7 @@ static enum socc_err read_records(struct csv *c)
     for (;;) {
         if (c->rec == c->len && c->eof)
             return SOCC_OK;
-        w.end = c->len;
-        w.eof = c->eof;
-        sr = scan_record(c, &w, c->rec, &r);
+        sr = scan_record(c, c->len, c->eof, c->rec, &r);
         if (sr == SCAN_MORE) {
             rc = fill(c);
             if (rc != SOCC_OK)
@@ -753,7 +834,7 @@ static enum socc_err run(struct csv *c)
     rc = s->sheet_begin(s->ctx, "", 0);
     if (rc != SOCC_OK)
         return socc_error_set(c->err, rc, "row sink refused the sheet");
-    rc = detect_bom(c);
+    rc = detect_encoding(c);
     if (rc == SOCC_OK)
         rc = fill(c);
     if (rc != SOCC_OK)

@@ -730,10 +730,47 @@ static void test_cp1252_converted_with_warning(void **state)
     assert_int_equal(b.warnings, 1);
     st_book_free(&b);
 
+    /* UTF-8 with one stray Windows-1252 byte: the UTF-8 stays */
+    assert_int_equal(run_str("Jos\xC3\xA9,caf\xE9\n", &b, NULL, &err),
+                     SOCC_OK);
+    assert_string_equal(st_cell(&b, 0, 0, 0), "Jos\xC3\xA9");
+    assert_string_equal(st_cell(&b, 0, 0, 1), "caf\xC3\xA9");
+    assert_int_equal(b.warnings, 1);
+    st_book_free(&b);
+
     /* a UTF-8 lead byte cut by the end of the file */
     assert_int_equal(run_str("ok,\xE2\x82", &b, NULL, &err), SOCC_OK);
     assert_string_equal(st_cell(&b, 0, 0, 1), "\xC3\xA2\xE2\x80\x9A");
     st_book_free(&b);
+}
+
+/* A file that starts as Windows-1252 is read as Windows-1252 throughout,
+ * even where two bytes would happen to form valid UTF-8. */
+static void test_cp1252_whole_file(void **state)
+{
+    size_t n = 0, lines = 20000;
+    char *in = malloc(lines * 5 + 16);
+    struct st_book b;
+    struct socc_error err;
+    const char *path;
+    (void)state;
+
+    assert_non_null(in);
+    while (n < lines * 5) {
+        memcpy(in + n, "caf\xE9\n", 5);
+        n += 5;
+    }
+    memcpy(in + n, "\xC3\xA9\n", 3);
+    n += 3;
+    path = temp_file(in, n);
+    assert_int_equal(run_file(path, &b, &err), SOCC_OK);
+    assert_int_equal(nrows(&b), lines + 1);
+    assert_string_equal(st_cell(&b, 0, 0, 0), "caf\xC3\xA9");
+    assert_string_equal(st_cell(&b, 0, lines, 0), "\xC3\x83\xC2\xA9");
+    assert_int_equal(b.warnings, 1);
+    st_book_free(&b);
+    unlink(path);
+    free(in);
 }
 
 /* ---- limits ------------------------------------------------------------ */
@@ -1064,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_utf16_le_and_be),
         cmocka_unit_test(test_utf16_broken_units),
         cmocka_unit_test(test_cp1252_converted_with_warning),
+        cmocka_unit_test(test_cp1252_whole_file),
         cmocka_unit_test(test_field_limit),
         cmocka_unit_test(test_field_limit_default_long_line),
         cmocka_unit_test(test_column_and_row_limits),

@@ -70,7 +70,7 @@ static void add_existing(struct buf *out, const struct store_upload *u)
     buf_adds(out, ",\"uploaded_at\":");
     buf_add_json_strz(out, u->created_at);
     buf_adds(out, ",\"uploaded_by\":");
-    buf_add_json_strz(out, u->uploaded_by);
+    buf_add_json_strz(out, u->uploaded_by[0] ? u->uploaded_by : NULL);
     buf_adds(out, ",\"record_count\":");
     buf_add_i64(out, u->record_count);
     buf_adds(out, ",\"version\":");

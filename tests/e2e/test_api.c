@@ -203,6 +203,8 @@ static int corpus_one(const char *shared, const char *name)
     assert_string_equal(hash, ex.sha256);
     got = e2e_json_int(r.body, "record_count", -1);
     want = rows_total(ex.rows);
+    if (want == 0)
+        assert_non_null(strstr(r.body, "\"warnings\":[\""));
     if (got != want) {
         print_message("MISMATCH %s: record_count %lld, EXPECTED rows %lld "
                       "(%s)\n", name, got, want, ex.note);

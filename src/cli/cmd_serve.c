@@ -11,6 +11,9 @@
 #include "http/server.h"
 #include "store/store.h"
 
+/* How often the database's WAL is folded back while serving. */
+#define CHECKPOINT_MS 5000u
+
 static int fail(const struct socc_error *err)
 {
     fprintf(stderr, "socc: %s: %s\n", socc_err_name(err->code),
@@ -66,6 +69,9 @@ int cmd_serve(int argc, char **argv)
         rc = fail(&err);
         goto out;
     }
+    if (store_start_checkpointer(st, CHECKPOINT_MS) != 0)
+        log_event(LOG_WARN, "http", "checkpointer_failed", NULL,
+                  "interval_ms=%u", CHECKPOINT_MS);
     if (server_start(&cfg, st, &srv, &err) != SOCC_OK) {
         rc = fail(&err);
         goto out_store;

@@ -903,6 +903,11 @@ static void test_sink_error_and_missing_file(void **state)
                      SOCC_E_INTERNAL);
     assert_non_null(strstr(err.detail, "cannot open"));
     st_book_free(&b);
+
+    /* opens, but read() fails */
+    assert_int_equal(run_file("/tmp", &b, &err), SOCC_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "csv read failed"));
+    st_book_free(&b);
 }
 
 /* ---- block boundaries -------------------------------------------------- */

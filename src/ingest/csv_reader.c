@@ -792,15 +792,22 @@ static enum socc_err read_records(struct csv *c)
     struct record r;
     enum scan_rc sr;
     enum socc_err rc;
+    size_t before;
 
     for (;;) {
         if (c->rec == c->len && c->eof)
             return SOCC_OK;
         sr = scan_record(c, c->len, c->eof, c->rec, &r);
         if (sr == SCAN_MORE) {
+            before = c->len - c->rec;
             rc = fill(c);
             if (rc != SOCC_OK)
                 return rc;
+            /* cannot happen: fill always adds bytes or reaches the end */
+            if (c->len == before && !c->eof)
+                return socc_error_set(c->err, SOCC_E_INTERNAL,
+                                      "csv reader stalled at line %u",
+                                      c->recno + 1);
             continue;
         }
         if (sr != SCAN_OK)

@@ -5,10 +5,12 @@
 
 #include "xlsx_number.h"
 
-/* A cell of the current row: its column and its text in the arena. */
+/* A cell of the current row: its column and where its text is. */
 struct cell_ref {
     uint32_t col;               /* 0-based column */
     enum row_cell_kind kind;
+    const char *shared;         /* borrowed from the string table, or NULL
+                                   when the text is in ctx->text */
     size_t off;                 /* offset of the text in ctx->text */
     size_t len;                 /* bytes */
 };
@@ -30,6 +32,8 @@ struct sheet_ctx {
     uint32_t style;                 /* s of the current cell */
     char type;                      /* t: s n b e d i(nlineStr) f(str) */
     int has_is;                     /* the cell holds an <is> */
+    const char *shared;             /* its shared string, not copied */
+    size_t shared_len;
     size_t cell_off;                /* where its text starts in text */
     size_t max_bytes;               /* UTF-8 bytes a cell may reach */
     struct cell_ref *refs;          /* owned; cells of the row */
@@ -177,6 +181,7 @@ static void cell_start(struct sheet_ctx *c, const char **atts)
     c->next_col = (uint32_t)col + 1;
     c->cell_off = c->text.len;
     c->has_is = 0;
+    c->shared = NULL;
     c->in_cell = 1;
 }
 
@@ -230,7 +235,10 @@ static enum row_cell_kind finish_shared(struct sheet_ctx *c)
                        (unsigned long long)c->row_num, c->col + 1, num);
         return ROW_CELL_EMPTY;
     }
-    cell_set(c, str, len);
+    /* Pointed at, not copied: the table outlives the row. */
+    c->text.len = c->cell_off;
+    c->shared = str;
+    c->shared_len = len;
     return ROW_CELL_STRING;
 }
 
@@ -342,6 +350,8 @@ static void cell_end(struct sheet_ctx *c)
 
     c->in_cell = 0;
     cell_raw(c, &n);
+    if (c->shared)
+        n = c->shared_len;
     if (kind == ROW_CELL_EMPTY || n == 0 || c->x.rc != SOCC_OK) {
         c->text.len = c->cell_off;
         return;
@@ -359,6 +369,7 @@ static void cell_end(struct sheet_ctx *c)
     r = &c->refs[c->nrefs++];
     r->col = c->col;
     r->kind = kind;
+    r->shared = c->shared;
     r->off = c->cell_off;
     r->len = n;
 }
@@ -398,7 +409,8 @@ static enum socc_err emit_row(struct sheet_ctx *c)
     }
     for (i = 0; i < c->nrefs; i++) {
         r = &c->refs[i];
-        c->cells[r->col].text = c->text.data + r->off;
+        c->cells[r->col].text = r->shared ? r->shared
+                                          : c->text.data + r->off;
         c->cells[r->col].len = r->len;
         c->cells[r->col].kind = r->kind;
     }

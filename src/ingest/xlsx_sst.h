@@ -36,8 +36,8 @@ static inline int xlsx_sst_get(const struct xlsx_sst *sst, size_t i,
 {
     if (i >= sst->n)
         return -1;
-    *s = sst->bytes.data + sst->off[i];
     *len = sst->off[i + 1] - sst->off[i];
+    *s = *len ? sst->bytes.data + sst->off[i] : "";
     return 0;
 }
 

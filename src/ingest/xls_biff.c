@@ -405,7 +405,11 @@ static enum socc_err on_xf(struct biff *b)
     return SOCC_OK;
 }
 
-/* SST: the shared strings, decoded once into b->sst. */
+/*
+ * SST: the shared strings, decoded once into b->sst.
+ * LIMIT: a shared string longer than max_cell fails the whole file, even
+ * when no cell uses it.
+ */
 static enum socc_err on_sst(struct biff *b)
 {
     struct cur c = { 8, 0 };

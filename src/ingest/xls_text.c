@@ -195,6 +195,8 @@ static void civil(long z, long *y, unsigned *m, unsigned *d)
 /*
  * Days from 1970-01-01 of serial day n.  The 1900 system counts a
  * 1900-02-29 that never was (serial 60); it has no ISO form.
+ * LIMIT: serial 0 and 60 of the 1900 system, negative serials and those
+ * past 9999-12-31 are passed as plain numbers, not dates.
  */
 static int serial_day(long n, int date1904, long *out)
 {
@@ -209,6 +211,7 @@ static int serial_day(long n, int date1904, long *out)
     return 0;
 }
 
+/* LIMIT: times are rounded to whole seconds; milliseconds are dropped. */
 int xls_text_date(char *out, size_t cap, double v, int date1904,
                   unsigned kind)
 {

@@ -33,6 +33,10 @@ void xlsx_styles_release(struct xlsx_styles *st)
     xlsx_styles_init(st);
 }
 
+/* LIMIT: ids 27-36 and 50-58 are East Asian locale formats whose meaning
+ * depends on the workbook's language, which the file does not state; 32
+ * and 33 are read as times, the rest as dates (a zh-CN 55/56 time shows
+ * as a date). */
 enum xlsx_styles_fmt xlsx_styles_builtin(uint32_t id)
 {
     if ((id >= 14 && id <= 17) || (id >= 27 && id <= 31) ||

@@ -2,7 +2,7 @@
 # needs; everything else is for developers.
 
 CC      ?= gcc
-PKGS    := libmicrohttpd libcrypto sqlite3 libzip expat freexl
+PKGS    := libmicrohttpd libcrypto sqlite3 libzip expat
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
            -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CSTD    := -std=c11 -D_GNU_SOURCE

@@ -5,7 +5,7 @@
 CC       := clang
 FUZZ_SECONDS ?= 60
 SHARED   ?= ../shared
-PKGS     := libmicrohttpd libcrypto sqlite3 libzip expat freexl
+PKGS     := libmicrohttpd libcrypto sqlite3 libzip expat
 FZ       := build/fuzz
 CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
             -fno-sanitize-recover=undefined -Isrc -Ifuzz -I$(FZ)/gen \

@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="gcc make pkg-config libmicrohttpd-dev libssl-dev libsqlite3-dev
-libzip-dev zlib1g-dev libexpat1-dev libfreexl-dev"
+libzip-dev zlib1g-dev libexpat1-dev"
 case "${1:-run}" in
 test) pkgs="$pkgs libcmocka-dev libcurl4-openssl-dev curl" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;

@@ -661,7 +661,8 @@ static int cmp_size(const void *a, const void *b)
  */
 static double sniff_score(struct csv *c, unsigned char d, size_t *mode)
 {
-    size_t counts[CSV_SNIFF_RECORDS], n = 0, i, run, best = 0, p = 0, end;
+    size_t counts[CSV_SNIFF_RECORDS] = { 0 };
+    size_t n = 0, i, run, best = 0, p = 0, end;
     struct record r;
     int eof;
 
@@ -715,7 +716,7 @@ static void sniff(struct csv *c)
 /* Remove the quoting of a dirty quoted field in place; returns its length. */
 static size_t unquote(unsigned char *b, const struct field *f)
 {
-    size_t i = f->start + 1, o = f->start + 1, h;
+    size_t i = f->start + 1, o = i, h;
     const unsigned char *hit;
 
     while (i < f->end) {

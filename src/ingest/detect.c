@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <zip.h>
+
+#include "ingest/xls_cfb.h"
 
 #define SNIFF_LEN 65536
 
@@ -52,12 +55,6 @@ static void set(struct detect_result *r, enum detect_kind k, const char *what)
 }
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
 
 /* ---- known binary formats by magic ---- */
 
@@ -256,179 +253,50 @@ static enum socc_err detect_zip(const struct src *s, const char *path,
     return rc;
 }
 
-/* ---- OLE2 compound file ---- */
+/* ---- OLE2 compound file: the XLS reader's own CFB code decides ---- */
 
-#define CFB_FREE 0xFFFFFFFFu
-#define CFB_END 0xFFFFFFFEu
-
-struct cfb {
-    const struct src *s;
-    uint32_t ssz;            /* sector size */
-    uint32_t nsec;           /* sectors in the file */
-    uint32_t *fat;           /* owned */
-    uint32_t nfat;           /* entries in fat */
-};
-
-static int cfb_sector(const struct cfb *c, uint32_t sec, uint8_t *out)
+static enum socc_err cfb_verdict(const void *data, size_t len,
+                                 struct detect_result *r,
+                                 struct socc_error *err)
 {
-    if (sec >= c->nsec)
-        return -1;
-    return read_at(c->s, (uint64_t)(sec + 1) * c->ssz, out, c->ssz);
-}
+    struct xls_cfb cfb;
+    struct xls_cfb_stream st;
+    struct socc_error e2;
+    enum socc_err rc;
 
-/* Collect the FAT sector ids from the header and the DIFAT chain. */
-static int cfb_fat_ids(struct cfb *c, const uint8_t *hdr, uint32_t **ids,
-                       uint32_t *n)
-{
-    uint32_t nfs = le32(hdr + 44), difat = le32(hdr + 68), k = 0, i, per;
-    uint32_t *v, steps = 0;
-    uint8_t *blk;
-
-    if (nfs > c->nsec)
-        return -1;
-    v = calloc(nfs ? nfs : 1, sizeof(*v));
-    blk = malloc(c->ssz);
-    if (!v || !blk)
-        goto fail;
-    for (i = 0; i < 109 && k < nfs; i++)
-        v[k++] = le32(hdr + 76 + 4 * i);
-    per = c->ssz / 4 - 1;
-    while (k < nfs && difat != CFB_END && difat != CFB_FREE) {
-        if (++steps > c->nsec || cfb_sector(c, difat, blk) != 0)
-            goto fail;
-        for (i = 0; i < per && k < nfs; i++)
-            v[k++] = le32(blk + 4 * i);
-        difat = le32(blk + 4 * per);
+    rc = xls_cfb_open(&cfb, data, len, err);
+    if (rc != SOCC_OK)
+        return rc;
+    rc = xls_cfb_workbook(&cfb, &st, &e2);
+    xls_cfb_release(&cfb);
+    if (rc == SOCC_OK) {
+        xls_cfb_stream_release(&st);
+        set(r, DETECT_XLS, "an XLS workbook");
+    } else if (rc == SOCC_E_ENCRYPTED_FILE) {
+        set(r, DETECT_ENCRYPTED, "an encrypted Office document");
+    } else if (rc == SOCC_E_INVALID_FILE_TYPE) {
+        set(r, DETECT_OTHER, "an Office compound file without a workbook");
+    } else {
+        *err = e2;
+        return rc;
     }
-    if (k < nfs)
-        goto fail;
-    free(blk);
-    *ids = v;
-    *n = nfs;
-    return 0;
-fail:
-    free(v);
-    free(blk);
-    return -1;
-}
-
-static int cfb_load_fat(struct cfb *c, const uint8_t *hdr)
-{
-    uint32_t *ids = NULL, n = 0, i, per = c->ssz / 4, j;
-    uint8_t *blk;
-
-    if (cfb_fat_ids(c, hdr, &ids, &n) != 0)
-        return -1;
-    c->nfat = n * per;
-    c->fat = calloc(c->nfat ? c->nfat : 1, sizeof(*c->fat));
-    blk = malloc(c->ssz);
-    if (!c->fat || !blk)
-        goto fail;
-    for (i = 0; i < n; i++) {
-        if (cfb_sector(c, ids[i], blk) != 0)
-            goto fail;
-        for (j = 0; j < per; j++)
-            c->fat[i * per + j] = le32(blk + 4 * j);
-    }
-    free(blk);
-    free(ids);
-    return 0;
-fail:
-    free(blk);
-    free(ids);
-    return -1;
-}
-
-/* ASCII name of a directory entry, lowercased; "" when not ASCII. */
-static void cfb_name(const uint8_t *e, char *out, size_t n)
-{
-    uint16_t bytes = le16(e + 64), i, ch;
-    size_t k = 0;
-
-    if (bytes > 64)
-        bytes = 64;
-    for (i = 0; i + 1 < bytes && k + 1 < n; i += 2) {
-        ch = le16(e + i);
-        if (ch == 0)
-            break;
-        if (ch > 0x7f) {
-            k = 0;
-            break;
-        }
-        out[k++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-    }
-    out[k] = '\0';
-}
-
-struct cfb_seen {
-    int workbook, encrypted;
-};
-
-static int cfb_scan_dir(struct cfb *c, uint32_t sec, struct cfb_seen *seen)
-{
-    uint8_t *blk = malloc(c->ssz);
-    uint32_t steps = 0, off;
-    char name[40];
-
-    if (!blk)
-        return -1;
-    while (sec != CFB_END) {
-        if (++steps > c->nsec || sec >= c->nfat || cfb_sector(c, sec, blk)) {
-            free(blk);
-            return -1;
-        }
-        for (off = 0; off + 128 <= c->ssz; off += 128) {
-            if (blk[off + 66] != 2)   /* streams only */
-                continue;
-            cfb_name(blk + off, name, sizeof(name));
-            if (!strcmp(name, "workbook") || !strcmp(name, "book"))
-                seen->workbook = 1;
-            if (!strcmp(name, "encryptioninfo") ||
-                !strcmp(name, "encryptedpackage"))
-                seen->encrypted = 1;
-        }
-        sec = c->fat[sec];
-    }
-    free(blk);
-    return 0;
+    return SOCC_OK;
 }
 
 static enum socc_err detect_cfb(const struct src *s, struct detect_result *r,
                                 struct socc_error *err)
 {
-    uint8_t hdr[512];
-    struct cfb c;
-    struct cfb_seen seen = { 0, 0 };
-    uint16_t shift;
-    int bad;
+    void *map;
+    enum socc_err rc;
 
-    memset(&c, 0, sizeof(c));
-    c.s = s;
-    if (read_at(s, 0, hdr, sizeof(hdr)) != 0)
-        return socc_error_set(err, SOCC_E_CORRUPTED_FILE,
-                              "compound file header is truncated");
-    shift = le16(hdr + 30);
-    if (le16(hdr + 28) != 0xFFFE || (shift != 9 && shift != 12))
-        return socc_error_set(err, SOCC_E_CORRUPTED_FILE,
-                              "compound file header is invalid");
-    c.ssz = 1u << shift;
-    c.nsec = (uint32_t)((s->size > c.ssz ? s->size - c.ssz : 0) / c.ssz);
-    if (s->size % c.ssz)
-        c.nsec++;   /* a short last sector is tolerated */
-    bad = cfb_load_fat(&c, hdr) != 0 ||
-          cfb_scan_dir(&c, le32(hdr + 48), &seen) != 0;
-    free(c.fat);
-    if (bad)
-        return socc_error_set(err, SOCC_E_CORRUPTED_FILE,
-                              "compound file allocation table or directory "
-                              "is broken");
-    if (seen.encrypted)
-        set(r, DETECT_ENCRYPTED, "an encrypted Office document");
-    else if (seen.workbook)
-        set(r, DETECT_XLS, "an XLS workbook");
-    else
-        set(r, DETECT_OTHER, "an Office compound file without a workbook");
-    return SOCC_OK;
+    if (s->fd < 0)
+        return cfb_verdict(s->mem, (size_t)s->size, r, err);
+    map = mmap(NULL, (size_t)s->size, PROT_READ, MAP_PRIVATE, s->fd, 0);
+    if (map == MAP_FAILED)
+        return socc_error_set(err, SOCC_E_INTERNAL, "cannot map the file");
+    rc = cfb_verdict(map, (size_t)s->size, r, err);
+    munmap(map, (size_t)s->size);
+    return rc;
 }
 
 /* ---- BIFF2-4 streams: a BOF record first ---- */

@@ -146,9 +146,10 @@ static enum socc_err load_fat(struct xls_cfb *cfb, struct socc_error *err)
  * chain is walked and each sector may belong to one chain only: that also
  * ends loops.  Without it, a chain longer than the table loops.
  */
-static enum socc_err walk(const uint32_t *tab, size_t n, uint8_t *claimed,
-                          uint32_t start, size_t want,
-                          struct xls_cfb_stream *st, struct socc_error *err)
+static enum socc_err walk_chain(const uint32_t *tab, size_t n,
+                                uint8_t *claimed, uint32_t start, size_t want,
+                                struct xls_cfb_stream *st,
+                                struct socc_error *err)
 {
     size_t cap = want < n ? want : n, len = 0, steps = 0;
     uint32_t sec = start;
@@ -176,6 +177,21 @@ static enum socc_err walk(const uint32_t *tab, size_t n, uint8_t *claimed,
                               "cfb stream chain ends after %zu of %zu "
                               "sectors", len, want);
     return SOCC_OK;
+}
+
+/* walk_chain(), leaving no chain behind when it fails. */
+static enum socc_err walk(const uint32_t *tab, size_t n, uint8_t *claimed,
+                          uint32_t start, size_t want,
+                          struct xls_cfb_stream *st, struct socc_error *err)
+{
+    enum socc_err rc = walk_chain(tab, n, claimed, start, want, st, err);
+
+    if (rc != SOCC_OK) {
+        free(st->chain);
+        st->chain = NULL;
+        st->nchain = 0;
+    }
+    return rc;
 }
 
 /* Make st the stream at start of size bytes, in mini sectors if mini. */

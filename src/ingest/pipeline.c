@@ -171,6 +171,7 @@ static enum socc_err run_reader(enum detect_kind k, const char *path,
 
     row_limits_default(&lim);
     lim.csv_max_field = cfg->csv_max_field;
+    table_set_infer_numbers(t, k == DETECT_TEXT);
     if (k == DETECT_XLSX)
         rc = xlsx_reader_run(path, &lim, &sink, err);
     else if (k == DETECT_TEXT)

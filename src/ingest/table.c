@@ -17,6 +17,7 @@ struct table {
     struct store_writer *w;       /* borrowed */
     struct socc_error err;        /* what stopped the sink */
     int sheet;                    /* current sheet index, -1 before */
+    int infer_numbers;            /* text that reads as a number is one */
     int decided;                  /* header found for this sheet */
     int64_t header_row;           /* its row number, 0 when none */
     int64_t preamble;             /* rows skipped above the header */
@@ -75,6 +76,8 @@ void table_free(struct table *t)
 int64_t table_records(const struct table *t) { return t->records; }
 
 void table_set_writer(struct table *t, struct store_writer *w) { t->w = w; }
+
+void table_set_infer_numbers(struct table *t, int on) { t->infer_numbers = on; }
 
 const struct socc_error *table_error(const struct table *t)
 {
@@ -135,6 +138,37 @@ int table_is_json_number(const char *s, size_t n)
             i++;
     }
     return i == n;
+}
+
+int table_text_is_number(const char *s, size_t n)
+{
+    size_t i, digits = 0;
+
+    if (n > 0 && s[0] == '+') {
+        s++;
+        n--;
+    }
+    if (!table_is_json_number(s, n))
+        return 0;
+    for (i = 0; i < n && s[i] != 'e' && s[i] != 'E'; i++)
+        if (s[i] >= '0' && s[i] <= '9')
+            digits++;
+    return digits <= 15;
+}
+
+/* A cell's JSON value, reading numbers out of text when the table infers. */
+static void cell_value(const struct table *t, const struct row_cell *c,
+                       struct buf *b)
+{
+    if (t->infer_numbers && c->kind == ROW_CELL_STRING &&
+        table_text_is_number(c->text, c->len)) {
+        if (c->text[0] == '+')
+            buf_add(b, c->text + 1, c->len - 1);
+        else
+            buf_add(b, c->text, c->len);
+        return;
+    }
+    table_cell_json(c, b);
 }
 
 void table_cell_json(const struct row_cell *c, struct buf *b)
@@ -306,7 +340,7 @@ static enum socc_err write_record(struct table *t, uint32_t row_num,
     for (i = 0; i < n; i++) {
         if (i)
             buf_addc(&t->rowjson, ',');
-        table_cell_json(&c[i], &t->rowjson);
+        cell_value(t, &c[i], &t->rowjson);
     }
     buf_addc(&t->rowjson, ']');
     if (!buf_ok(&t->rowjson))

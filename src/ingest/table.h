@@ -31,6 +31,12 @@ struct table;
 /* w is borrowed: the table writes into it (NULL: set it later). */
 struct table *table_new(struct store_writer *w);
 void table_set_writer(struct table *t, struct store_writer *w);
+/*
+ * Text formats (CSV) carry no types: with on, a text cell that reads as a
+ * plain decimal number ("-5", "+7", "0.25", "1e3"; at most 15 digits, no
+ * leading zero) is stored as a number.  "007", "1.", "-2+3" stay text.
+ */
+void table_set_infer_numbers(struct table *t, int on);
 void table_free(struct table *t);
 /* The row sink readers feed. */
 struct row_sink table_sink(struct table *t);
@@ -50,5 +56,7 @@ const char *table_warnings_json(struct table *t);
 void table_cell_json(const struct row_cell *c, struct buf *b);
 /* 1 when s[0..n) is a JSON number. */
 int table_is_json_number(const char *s, size_t n);
+/* 1 when text s[0..n) is a number by the rule of table_set_infer_numbers. */
+int table_text_is_number(const char *s, size_t n);
 
 #endif

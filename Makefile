@@ -85,7 +85,7 @@ test: deps-test
 
 fuzz:
 	@scripts/deps.sh fuzz
-	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
+	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-60} $${FUZZ_TARGETS:+TARGETS="$$FUZZ_TARGETS"}
 
 bench: $(REL)/socc
 	@bench/run.sh

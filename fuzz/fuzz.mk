@@ -13,7 +13,7 @@ CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,unde
 LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
 OBJS     := $(patsubst %.c,$(FZ)/obj/%.o,$(LIB_SRC)) $(FZ)/obj/web_assets.o
-TARGETS  := csv xlsx xls detect multipart
+TARGETS  ?= csv xlsx xls detect multipart
 
 .PHONY: all run
 .SECONDARY:

@@ -165,7 +165,7 @@ static int load(struct biff *b, uint16_t *type)
         b->body = p;
         b->cap = cap;
     }
-    if (read_at(b, b->pos + 4, b->body + b->len, n) != 0)
+    if (n > 0 && read_at(b, b->pos + 4, b->body + b->len, n) != 0)
         return corrupt(b, "record runs past the end of the stream"), -1;
     b->len += n;
     b->pos += 4 + n;

@@ -759,10 +759,39 @@ static void test_damaged(void **state)
     }
 }
 
+/* Inputs the fuzzer found, kept with the outcome each must give. */
+static void test_fuzz_regressions(void **state)
+{
+    static const struct {
+        const char *file;
+        enum socc_err rc;
+    } v[] = {
+        /* a zero-length first record once added an offset to a NULL body */
+        { "tests/fixtures/xls/fuzz-empty-first-record.xls",
+          SOCC_E_CORRUPTED_FILE },
+    };
+    struct st_book b;
+    struct row_sink sink;
+    struct row_limits lim;
+    struct socc_error err;
+    size_t i;
+
+    (void)state;
+    row_limits_default(&lim);
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        sink = st_sink(&b);
+        assert_int_equal(xls_reader_run(v[i].file, &lim, &sink, &err),
+                         v[i].rc);
+        assert_true(strlen(err.detail) > 0);
+        st_book_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_dates_1904),
         cmocka_unit_test(test_dates_1900),
         cmocka_unit_test(test_date_text),

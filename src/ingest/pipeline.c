@@ -242,10 +242,9 @@ static enum socc_err stage_duplicates(struct job *j)
                           (long long)j->out->existing.id);
 }
 
-static enum socc_err stage_process(struct job *j, struct table **tp)
+static enum socc_err stage_process(struct job *j, struct table *t)
 {
     struct store_writer *w = NULL;
-    struct table *t = *tp;
     enum socc_err rc;
 
     j->out->stage = "processing";
@@ -310,12 +309,19 @@ enum socc_err pipeline_run(struct store *st, const struct config *cfg,
                            struct pipeline_output *out,
                            struct socc_error *err)
 {
-    struct job j = { st, cfg, in, out, err, { 0 }, { 0, "" }, "", now_ms() };
+    struct job j;
     struct table *t = table_new(NULL);
     enum socc_err rc;
 
     memset(out, 0, sizeof(*out));
     socc_error_clear(err);
+    memset(&j, 0, sizeof(j));
+    j.st = st;
+    j.cfg = cfg;
+    j.in = in;
+    j.out = out;
+    j.err = err;
+    j.t0 = now_ms();
     fill_meta(&j);
     if (!t) {
         rc = socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
@@ -332,7 +338,7 @@ enum socc_err pipeline_run(struct store *st, const struct config *cfg,
     if (rc == SOCC_OK)
         rc = stage_duplicates(&j);
     if (rc == SOCC_OK)
-        rc = stage_process(&j, &t);
+        rc = stage_process(&j, t);
 out:
     if (rc != SOCC_OK)
         unlink(in->path);   /* after success the blob holds the bytes */

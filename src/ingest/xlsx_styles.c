@@ -278,7 +278,7 @@ static int cmp_numfmt(const void *a, const void *b)
 /* Fill st->xf from the numFmtIds: custom formats win over built-ins. */
 static enum socc_err resolve(struct styles_ctx *c, struct xlsx_styles *st)
 {
-    struct numfmt key, *hit;
+    struct numfmt key = { 0 }, *hit;
     size_t i;
 
     if (c->nnf)

@@ -1,6 +1,8 @@
 #include "xlsx_part.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -118,7 +120,10 @@ void xlsx_part_fail(struct xlsx_part_xml *x, enum socc_err code,
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     x->rc = socc_error_set(x->pkg->err, code, "%s: %s", x->part, msg);
-    XML_StopParser(x->p, XML_FALSE);
+    if (x->scanning)
+        xlsx_scan_stop(x->scan);
+    else
+        XML_StopParser(x->p, XML_FALSE);
 }
 
 static void XMLCALL on_doctype(void *ud, const XML_Char *name,
@@ -162,6 +167,63 @@ void xlsx_part_xml_release(struct xlsx_part_xml *x)
     if (x->p)
         XML_ParserFree(x->p);
     x->p = NULL;
+    xlsx_scan_free(x->scan);
+    x->scan = NULL;
+}
+
+static int expat_forced = -1;   /* -1: SOCC_XLSX_EXPAT decides */
+static int expat_env;           /* SOCC_XLSX_EXPAT=1 was set */
+static pthread_once_t expat_env_once = PTHREAD_ONCE_INIT;
+
+static void read_expat_env(void)
+{
+    const char *v = getenv("SOCC_XLSX_EXPAT");
+
+    expat_env = v && v[0] == '1' && !v[1];
+}
+
+static int expat_only(void)
+{
+    if (expat_forced >= 0)
+        return expat_forced;
+    pthread_once(&expat_env_once, read_expat_env);
+    return expat_env;
+}
+
+void xlsx_part_force_expat(int on)
+{
+    expat_forced = on < 0 ? -1 : !!on;
+}
+
+enum socc_err xlsx_part_xml_init_fast(struct xlsx_part_xml *x,
+                                      struct xlsx_part_pkg *pkg)
+{
+    enum socc_err rc = xlsx_part_xml_init(x, pkg);
+
+    if (rc != SOCC_OK || expat_only())
+        return rc;
+    x->scan = xlsx_scan_new(x);
+    if (!x->scan)
+        return socc_error_set(pkg->err, SOCC_E_INTERNAL, "out of memory");
+    return SOCC_OK;
+}
+
+void xlsx_part_set_elements(struct xlsx_part_xml *x,
+                            XML_StartElementHandler start,
+                            XML_EndElementHandler end)
+{
+    XML_SetElementHandler(x->p, start, end);
+    if (x->scan)
+        xlsx_scan_set_elements(x->scan, start, end);
+}
+
+void xlsx_part_set_text(struct xlsx_part_xml *x,
+                        XML_CharacterDataHandler text)
+{
+    if (x->scanning)
+        xlsx_scan_set_text(x->scan, text);
+    else
+        XML_SetCharacterDataHandler(x->p, text);
 }
 
 static enum socc_err zip_failed(struct xlsx_part_xml *x, zip_error_t *ze)
@@ -247,11 +309,11 @@ static enum socc_err xml_failed(struct xlsx_part_xml *x)
                           XML_ErrorString(e));
 }
 
-/* Inflate the open entry block by block into the parser. */
+/* Inflate the open entry block by block into the parser; total bytes of
+ * it were already inflated. */
 static enum socc_err pump(struct xlsx_part_xml *x, zip_file_t *zf,
-                          const struct declared *d)
+                          const struct declared *d, uint64_t total)
 {
-    uint64_t total = 0;
     zip_int64_t n;
     enum socc_err rc;
     void *b;
@@ -269,6 +331,57 @@ static enum socc_err pump(struct xlsx_part_xml *x, zip_file_t *zf,
             return rc;
         if (XML_ParseBuffer(x->p, (int)n, n == 0) != XML_STATUS_OK)
             return xml_failed(x);
+        if (n == 0)
+            return SOCC_OK;
+    }
+}
+
+static enum socc_err scan_failed(struct xlsx_part_xml *x, enum socc_err rc)
+{
+    if (x->rc != SOCC_OK)
+        return x->rc;
+    x->bad_xml = rc == SOCC_E_CORRUPTED_FILE;
+    return socc_error_set(x->pkg->err, rc, "%s: %s", x->part,
+                          xlsx_scan_detail(x->scan));
+}
+
+/* The part's first block b[0..n) is in an encoding the scanner leaves to
+ * expat: expat reads it and the rest. */
+static enum socc_err hand_to_expat(struct xlsx_part_xml *x, zip_file_t *zf,
+                                   const struct declared *d, const char *b,
+                                   zip_int64_t n)
+{
+    x->scanning = 0;
+    if (XML_Parse(x->p, b, (int)n, n == 0) != XML_STATUS_OK)
+        return xml_failed(x);
+    return n == 0 ? SOCC_OK : pump(x, zf, d, (uint64_t)n);
+}
+
+/* Inflate the open entry block by block into the scanner. */
+static enum socc_err pump_scan(struct xlsx_part_xml *x, zip_file_t *zf,
+                               const struct declared *d)
+{
+    uint64_t total = 0;
+    zip_int64_t n;
+    enum socc_err rc;
+    char *b;
+
+    for (;;) {
+        b = xlsx_scan_buffer(x->scan, XLSX_PART_BLOCK);
+        if (!b)
+            return socc_error_set(x->pkg->err, SOCC_E_INTERNAL,
+                                  "%s: out of memory", x->part);
+        n = zip_fread(zf, b, XLSX_PART_BLOCK);
+        if (n < 0)
+            return zip_failed(x, zip_file_get_error(zf));
+        rc = guard(x, total += (uint64_t)n, d, (size_t)n);
+        if (rc != SOCC_OK)
+            return rc;
+        if (total == (uint64_t)n && !xlsx_scan_can_read(b, (size_t)n))
+            return hand_to_expat(x, zf, d, b, n);
+        rc = xlsx_scan_parse(x->scan, (size_t)n, n == 0);
+        if (rc != SOCC_OK)
+            return scan_failed(x, rc);
         if (n == 0)
             return SOCC_OK;
     }
@@ -298,7 +411,9 @@ enum socc_err xlsx_part_parse(struct xlsx_part_xml *x, const char *name,
     if (!zf)
         return zip_failed(x, zip_get_error(pkg->za));
     d = declared_sizes(pkg, i);
-    rc = pump(x, zf, &d);
+    x->scanning = x->scan != NULL;
+    rc = x->scanning ? pump_scan(x, zf, &d) : pump(x, zf, &d, 0);
+    x->scanning = 0;
     zip_fclose(zf);
     return rc;
 }

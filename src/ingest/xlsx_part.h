@@ -15,6 +15,7 @@
 #include <zip.h>
 
 #include "row.h"
+#include "xlsx_scan.h"
 
 struct xlsx_part_pkg {
     zip_t *za;                     /* owned; closed by xlsx_part_close() */
@@ -31,6 +32,8 @@ struct xlsx_part_pkg {
  */
 struct xlsx_part_xml {
     XML_Parser p;                  /* owned */
+    struct xlsx_scan *scan;        /* owned; NULL when expat reads all */
+    int scanning;                  /* 1 while scan reads the part */
     struct xlsx_part_pkg *pkg;     /* borrowed */
     const char *part;              /* borrowed; part name for details */
     enum socc_err rc;              /* SOCC_OK until a handler fails */
@@ -57,6 +60,28 @@ int xlsx_part_exists(struct xlsx_part_pkg *pkg, const char *name);
 enum socc_err xlsx_part_xml_init(struct xlsx_part_xml *x,
                                  struct xlsx_part_pkg *pkg);
 void xlsx_part_xml_release(struct xlsx_part_xml *x);
+
+/*
+ * The same, for a big part (a worksheet, the shared strings): it is read
+ * by the xlsx_scan tokenizer, with identical handler calls, unless its
+ * encoding is not UTF-8 or expat is forced (SOCC_XLSX_EXPAT=1 in the
+ * environment, read once, or xlsx_part_force_expat()).
+ */
+enum socc_err xlsx_part_xml_init_fast(struct xlsx_part_xml *x,
+                                      struct xlsx_part_pkg *pkg);
+
+/* Handlers for whichever tokenizer reads the part (NULL: none). */
+void xlsx_part_set_elements(struct xlsx_part_xml *x,
+                            XML_StartElementHandler start,
+                            XML_EndElementHandler end);
+void xlsx_part_set_text(struct xlsx_part_xml *x,
+                        XML_CharacterDataHandler text);
+
+/*
+ * For tests and benchmarks: 1 makes every part go through expat, 0 lets
+ * the big parts use xlsx_scan, -1 follows SOCC_XLSX_EXPAT again.
+ */
+void xlsx_part_force_expat(int on);
 
 /*
  * Stream part name through x->p.  A missing part is CORRUPTED_FILE, or,

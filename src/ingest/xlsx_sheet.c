@@ -60,7 +60,7 @@ static void XMLCALL cell_text(void *ud, const XML_Char *s, int len)
 
 static void collect(struct sheet_ctx *c, int on)
 {
-    XML_SetCharacterDataHandler(c->x.p, on ? cell_text : NULL);
+    xlsx_part_set_text(&c->x, on ? cell_text : NULL);
 }
 
 /* Strict decimal: digits only, no sign, no overflow past UINT32_MAX. */
@@ -532,9 +532,9 @@ enum socc_err xlsx_sheet_read(struct xlsx_part_pkg *pkg, const char *part,
     c.max_bytes = 4 * (size_t)pkg->lim->max_cell;
     buf_init(&c.text);
     buf_init(&c.scratch);
-    rc = xlsx_part_xml_init(&c.x, pkg);
+    rc = xlsx_part_xml_init_fast(&c.x, pkg);
     if (rc == SOCC_OK) {
-        XML_SetElementHandler(c.x.p, sheet_start, sheet_end);
+        xlsx_part_set_elements(&c.x, sheet_start, sheet_end);
         rc = xlsx_part_parse(&c.x, part, 0);
     }
     ctx_release(&c);

@@ -193,10 +193,10 @@ static void XMLCALL sst_start(void *ud, const XML_Char *name,
         c->start = c->sst->bytes.len;
     } else if (d == 3 && c->in_si) {
         if (strcmp(l, "t") == 0)
-            XML_SetCharacterDataHandler(c->x.p, sst_text);
+            xlsx_part_set_text(&c->x, sst_text);
         c->in_run = strcmp(l, "r") == 0;
     } else if (d == 4 && c->in_run && strcmp(l, "t") == 0) {
-        XML_SetCharacterDataHandler(c->x.p, sst_text);
+        xlsx_part_set_text(&c->x, sst_text);
     }
 }
 
@@ -206,7 +206,7 @@ static void XMLCALL sst_end(void *ud, const XML_Char *name)
     unsigned d = c->depth--;
 
     (void)name;
-    XML_SetCharacterDataHandler(c->x.p, NULL);
+    xlsx_part_set_text(&c->x, NULL);
     if (d == 2 && c->in_si)
         si_end(c);
     else if (d == 3)
@@ -224,10 +224,12 @@ enum socc_err xlsx_sst_load(struct xlsx_sst *sst, struct xlsx_part_pkg *pkg,
     c.max_bytes = 4 * (size_t)pkg->lim->max_cell;
     if (push_offset(sst, 0) != 0)
         return socc_error_set(pkg->err, SOCC_E_INTERNAL, "out of memory");
-    rc = xlsx_part_xml_init(&c.x, pkg);
-    if (rc != SOCC_OK)
+    rc = xlsx_part_xml_init_fast(&c.x, pkg);
+    if (rc != SOCC_OK) {
+        xlsx_part_xml_release(&c.x);
         return rc;
-    XML_SetElementHandler(c.x.p, sst_start, sst_end);
+    }
+    xlsx_part_set_elements(&c.x, sst_start, sst_end);
     rc = xlsx_part_parse(&c.x, part, 1);
     xlsx_part_xml_release(&c.x);
     if (rc == SOCC_OK && !buf_ok(&sst->bytes))

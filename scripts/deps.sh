@@ -6,7 +6,7 @@ set -eu
 pkgs="gcc make pkg-config libmicrohttpd-dev libssl-dev libsqlite3-dev
 libzip-dev zlib1g-dev libexpat1-dev"
 case "${1:-run}" in
-test) pkgs="$pkgs libcmocka-dev libcurl4-openssl-dev curl" ;;
+test) pkgs="$pkgs libcmocka-dev libcurl4-openssl-dev curl cppcheck" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
 esac
 

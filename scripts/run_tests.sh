@@ -36,6 +36,17 @@ for t in "$@"; do
 done
 rm -f "$log"
 
+# the sources must be clean under cppcheck
+echo "== cppcheck"
+if cppcheck --quiet --enable=warning,portability,performance --std=c11 \
+    --suppress=missingIncludeSystem --error-exitcode=1 -Isrc \
+    $(find src -name '*.c' | sort); then
+    passed=$((passed + 1))
+else
+    echo "!! cppcheck found problems (above)"
+    failed=$((failed + 1))
+fi
+
 # docs/ERRORS.md must be what the error list generates
 echo "== docs/ERRORS.md"
 if scripts/errors_md.sh | cmp -s - docs/ERRORS.md; then

@@ -14,9 +14,11 @@
  * LIMIT: the shared string table is held whole in memory (one byte arena
  * plus one offset per string), so a huge table costs its decoded size in
  * RAM, bounded only by max_inflated; it is not spilled to disk.
- * LIMIT: expat buffers one XML token whole, so a single start tag or text
- * run outside a cell can grow to the part's size before the inflation
- * guards stop it.
+ * LIMIT: expat buffers one XML token whole, so in the small parts (and in
+ * a worksheet or string table not in UTF-8, which expat reads) a single
+ * start tag can grow to the part's size before the inflation guards stop
+ * it.  Worksheets and shared strings in UTF-8 go through xlsx_scan, which
+ * refuses a tag past XLSX_SCAN_MAX_TOKEN as LIMIT_EXCEEDED.
  */
 #include "row.h"
 

@@ -73,3 +73,41 @@ int json_iter_next(struct json_iter *it, const char **elem, size_t *len)
     it->pos = end;
     return 1;
 }
+
+int json_iter_init_object(struct json_iter *it, const char *p, size_t n)
+{
+    it->p = p;
+    it->n = n;
+    it->pos = 0;
+    skip_ws(it);
+    if (it->pos >= n || p[it->pos] != '{')
+        return -1;
+    it->pos++;
+    return 0;
+}
+
+int json_iter_next_member(struct json_iter *it, const char **key,
+                          size_t *klen, const char **val, size_t *vlen)
+{
+    size_t end;
+
+    skip_ws(it);
+    if (it->pos < it->n && it->p[it->pos] == ',') {
+        it->pos++;
+        skip_ws(it);
+    }
+    if (it->pos >= it->n || it->p[it->pos] != '"')
+        return 0;
+    end = elem_end(it->p, it->n, it->pos);
+    if (end >= it->n || end < it->pos + 2)
+        return 0;
+    *key = it->p + it->pos + 1;
+    *klen = end - it->pos - 2;
+    it->pos = end;
+    skip_ws(it);
+    if (it->pos >= it->n || it->p[it->pos] != ':')
+        return 0;
+    it->pos++;
+    skip_ws(it);
+    return json_iter_next(it, val, vlen);
+}

@@ -161,9 +161,21 @@ static enum socc_err validate(const struct config *cfg, const char *ext,
 
 /* ---- processing and saving ---- */
 
+/*
+ * What a file may take in the database: real exports expand about 1x
+ * (CSV) to 5x (XLSX) as JSON; 16x, and at least 64 MiB, leaves room and
+ * still stops a 100 KB workbook of sparse rows at column XFD.
+ */
+static uint64_t max_stored(uint64_t size)
+{
+    uint64_t floor = 64ull * 1024 * 1024;
+
+    return size > floor / 16 ? size * 16 : floor;
+}
+
 static enum socc_err run_reader(enum detect_kind k, const char *path,
-                                const struct config *cfg, struct table *t,
-                                struct socc_error *err)
+                                uint64_t size, const struct config *cfg,
+                                struct table *t, struct socc_error *err)
 {
     struct row_limits lim;
     struct row_sink sink = table_sink(t);
@@ -172,6 +184,7 @@ static enum socc_err run_reader(enum detect_kind k, const char *path,
     row_limits_default(&lim);
     lim.csv_max_field = cfg->csv_max_field;
     table_set_infer_numbers(t, k == DETECT_TEXT);
+    table_set_max_stored(t, max_stored(size));
     if (k == DETECT_XLSX)
         rc = xlsx_reader_run(path, &lim, &sink, err);
     else if (k == DETECT_TEXT)
@@ -252,7 +265,8 @@ static enum socc_err stage_process(struct job *j, struct table *t)
     if (rc != SOCC_OK)
         return rc;
     table_set_writer(t, w);
-    rc = run_reader(j->det.kind, j->in->path, j->cfg, t, j->err);
+    rc = run_reader(j->det.kind, j->in->path, j->in->size, j->cfg, t,
+                    j->err);
     if (rc == SOCC_OK && table_records(t) == 0)
         table_warn(t, "the file holds no data rows");
     if (rc == SOCC_OK) {

@@ -6,6 +6,8 @@
 
 /* One row's JSON may not exceed this (the file size bounds it anyway). */
 #define ROW_JSON_MAX (64u * 1024 * 1024)
+/* A row this wide that is mostly empty is stored sparse (see write_row). */
+#define SPARSE_MIN_CELLS 32
 
 /* Open-addressing set of column names, to keep them unique. */
 struct nameset {
@@ -18,6 +20,8 @@ struct table {
     struct socc_error err;        /* what stopped the sink */
     int sheet;                    /* current sheet index, -1 before */
     int infer_numbers;            /* text that reads as a number is one */
+    uint64_t stored;              /* bytes of records and columns so far */
+    uint64_t max_stored;          /* their limit, 0 for none */
     int decided;                  /* header found for this sheet */
     int64_t header_row;           /* its row number, 0 when none */
     int64_t preamble;             /* rows skipped above the header */
@@ -78,6 +82,22 @@ int64_t table_records(const struct table *t) { return t->records; }
 void table_set_writer(struct table *t, struct store_writer *w) { t->w = w; }
 
 void table_set_infer_numbers(struct table *t, int on) { t->infer_numbers = on; }
+
+void table_set_max_stored(struct table *t, uint64_t bytes)
+{
+    t->max_stored = bytes;
+}
+
+/* Count bytes about to be stored against the limit. */
+static enum socc_err charge(struct table *t, size_t n)
+{
+    t->stored += n;
+    if (t->max_stored && t->stored > t->max_stored)
+        return socc_error_set(&t->err, SOCC_E_LIMIT_EXCEEDED,
+                              "the records would take more than %llu bytes "
+                              "to store", (unsigned long long)t->max_stored);
+    return SOCC_OK;
+}
 
 const struct socc_error *table_error(const struct table *t)
 {
@@ -327,15 +347,32 @@ static enum socc_err set_header(struct table *t, uint32_t row_num,
 
 /* ---- records ---- */
 
-static enum socc_err write_record(struct table *t, uint32_t row_num,
-                                  const struct row_cell *c, size_t n)
+static uint32_t filled(const struct row_cell *c, size_t n);
+
+/*
+ * The row as JSON.  Dense: an array with one value per column up to the
+ * last non-empty cell.  Sparse, for a wide row that is mostly empty (one
+ * cell at column XFD would otherwise store 16383 nulls): an object from
+ * column index to value, {"0":"a","16383":1}.  The store reads both.
+ */
+static void row_json(struct table *t, const struct row_cell *c, size_t n)
 {
     size_t i;
+    int first = 1;
 
-    while (t->ncols < n)
-        if (add_generated(t) != 0)
-            return socc_error_set(&t->err, SOCC_E_INTERNAL, "out of memory");
     buf_reset(&t->rowjson);
+    if (n >= SPARSE_MIN_CELLS && (size_t)filled(c, n) * 4 < n) {
+        buf_addc(&t->rowjson, '{');
+        for (i = 0; i < n; i++) {
+            if (c[i].kind == ROW_CELL_EMPTY)
+                continue;
+            buf_printf(&t->rowjson, first ? "\"%zu\":" : ",\"%zu\":", i);
+            first = 0;
+            cell_value(t, &c[i], &t->rowjson);
+        }
+        buf_addc(&t->rowjson, '}');
+        return;
+    }
     buf_addc(&t->rowjson, '[');
     for (i = 0; i < n; i++) {
         if (i)
@@ -343,12 +380,26 @@ static enum socc_err write_record(struct table *t, uint32_t row_num,
         cell_value(t, &c[i], &t->rowjson);
     }
     buf_addc(&t->rowjson, ']');
+}
+
+static enum socc_err write_record(struct table *t, uint32_t row_num,
+                                  const struct row_cell *c, size_t n)
+{
+    enum socc_err rc;
+
+    while (t->ncols < n)
+        if (add_generated(t) != 0)
+            return socc_error_set(&t->err, SOCC_E_INTERNAL, "out of memory");
+    row_json(t, c, n);
     if (!buf_ok(&t->rowjson))
         return socc_error_set(&t->err, SOCC_E_INTERNAL, "out of memory");
     if (t->rowjson.len > ROW_JSON_MAX)
         return socc_error_set(&t->err, SOCC_E_LIMIT_EXCEEDED,
                               "row %u holds more than %u bytes of data",
                               row_num, ROW_JSON_MAX);
+    rc = charge(t, t->rowjson.len);
+    if (rc != SOCC_OK)
+        return rc;
     t->sheet_rows++;
     t->records++;
     return store_writer_record(t->w, t->sheet, row_num, t->rowjson.data,
@@ -548,6 +599,8 @@ static enum socc_err sk_sheet_end(void *ctx)
         rc = flush_probe(t);
     if (rc == SOCC_OK)
         rc = columns_json(t);
+    if (rc == SOCC_OK)
+        rc = charge(t, t->colsjson.len);
     if (rc != SOCC_OK)
         return rc;
     if (t->preamble > 0) {

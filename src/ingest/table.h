@@ -16,6 +16,9 @@
  * Column names: the header cells, trimmed; an empty one becomes
  * "column_N" (N its 1-based position); a repeated one gets "_2", "_3", ...
  * Cells right of the header get "column_N" names too.
+ *
+ * A record is stored as a JSON array of its values, or, when the row is
+ * wide and mostly empty, as an object from column index to value.
  */
 
 #include <stdint.h>
@@ -37,6 +40,12 @@ void table_set_writer(struct table *t, struct store_writer *w);
  * leading zero) is stored as a number.  "007", "1.", "-2+3" stay text.
  */
 void table_set_infer_numbers(struct table *t, int on);
+/*
+ * Refuse with LIMIT_EXCEEDED once the records and column lists would take
+ * more than bytes to store (0: no limit), so a small file that claims huge
+ * sparse sheets cannot fill the disk.
+ */
+void table_set_max_stored(struct table *t, uint64_t bytes);
 void table_free(struct table *t);
 /* The row sink readers feed. */
 struct row_sink table_sink(struct table *t);

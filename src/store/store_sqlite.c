@@ -643,10 +643,16 @@ enum socc_err store_list_json(struct store *s, const struct store_filter *f,
     return rc;
 }
 
+/* A page of records stops growing past this many bytes of JSON. */
+#define RECORDS_JSON_MAX (8u * 1024 * 1024)
+
 /* Sheet names and column lists of an upload, for records_json. */
 struct sheet_meta {
-    char *name;       /* owned */
-    char *columns;    /* owned JSON array */
+    char *name;          /* owned */
+    char *columns;       /* owned JSON array of names */
+    const char **names;  /* owned array; each points into columns */
+    size_t *nlen;        /* owned; raw bytes of each quoted name */
+    size_t ncols;
     int64_t rows;
 };
 
@@ -657,8 +663,38 @@ static void metas_free(struct sheet_meta *m, int n)
     for (i = 0; i < n; i++) {
         free(m[i].name);
         free(m[i].columns);
+        free(m[i].names);
+        free(m[i].nlen);
     }
     free(m);
+}
+
+/* Index the names of m->columns; 0 or -1 (out of memory). */
+static int index_columns(struct sheet_meta *m)
+{
+    struct json_iter it;
+    const char *e;
+    size_t len, cap = 0;
+
+    m->ncols = 0;
+    if (!m->columns || json_iter_init(&it, m->columns, strlen(m->columns)))
+        return 0;
+    while (json_iter_next(&it, &e, &len)) {
+        if (m->ncols == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            const char **a = realloc(m->names, nc * sizeof(*a));
+            size_t *l = a ? realloc(m->nlen, nc * sizeof(*l)) : NULL;
+            if (a)
+                m->names = a;
+            if (!a || !l)
+                return -1;
+            m->nlen = l;
+            cap = nc;
+        }
+        m->names[m->ncols] = e;
+        m->nlen[m->ncols++] = len;
+    }
+    return 0;
 }
 
 static enum socc_err load_metas(sqlite3 *db, int64_t id,
@@ -667,7 +703,7 @@ static enum socc_err load_metas(sqlite3 *db, int64_t id,
 {
     sqlite3_stmt *st;
     struct sheet_meta *m = NULL, *g;
-    int k = 0, rc;
+    int k = 0, rc, oom = 0;
 
     if (sqlite3_prepare_v2(db, "SELECT idx, name, columns, row_count FROM "
                            "sheets WHERE upload_id = ? ORDER BY idx", -1, &st,
@@ -678,49 +714,137 @@ static enum socc_err load_metas(sqlite3 *db, int64_t id,
         if (sqlite3_column_int(st, 0) != k)
             break;
         g = realloc(m, (size_t)(k + 1) * sizeof(*m));
-        if (!g)
+        if (!g) {
+            oom = 1;
             break;
+        }
         m = g;
+        memset(&m[k], 0, sizeof(m[k]));
         m[k].name = strdup((const char *)sqlite3_column_text(st, 1));
         m[k].columns = strdup((const char *)sqlite3_column_text(st, 2));
         m[k].rows = sqlite3_column_int64(st, 3);
         k++;
+        if (!m[k - 1].name || index_columns(&m[k - 1]) != 0) {
+            oom = 1;
+            break;
+        }
     }
     sqlite3_finalize(st);
     *out = m;
     *n = k;
-    if (rc != SQLITE_DONE) {
+    if (rc != SQLITE_DONE || oom) {
         metas_free(m, k);
         *out = NULL;
-        return db_fail(err, db, "sheet metadata");
+        return oom ? socc_error_set(err, SOCC_E_INTERNAL, "out of memory")
+                   : db_fail(err, db, "sheet metadata");
     }
     return SOCC_OK;
 }
 
-/* {"col":value,...}: cells zipped with the sheet's column names. */
-static void cells_object(const char *columns, const char *cells, size_t clen,
-                         struct buf *b)
+/* Append "name": for column i of m, generated past the stored names. */
+static void member_name(const struct sheet_meta *m, size_t i, struct buf *b)
 {
-    struct json_iter ci, vi;
-    const char *name, *val;
-    size_t nlen, vlen;
+    if (i < m->ncols)
+        buf_add(b, m->names[i], m->nlen[i]);
+    else
+        buf_printf(b, "\"column_%zu\"", i + 1);
+    buf_addc(b, ':');
+}
+
+/* Column index from a sparse key's digits; -1 when it is not one. */
+static long long key_index(const char *k, size_t n)
+{
+    long long v = 0;
+    size_t i;
+
+    if (n == 0 || n > 6)
+        return -1;
+    for (i = 0; i < n; i++) {
+        if (k[i] < '0' || k[i] > '9')
+            return -1;
+        v = v * 10 + (k[i] - '0');
+    }
+    return v;
+}
+
+/*
+ * {"col":value,...}: a stored record (a dense array or a sparse object of
+ * column index to value, see table.c) keyed by the sheet's column names.
+ * Empty cells are left out.
+ */
+static void cells_object(const struct sheet_meta *m, const char *cells,
+                         size_t clen, struct buf *b)
+{
+    struct json_iter it;
+    const char *val, *key;
+    size_t vlen, klen, i = 0;
+    long long idx;
     int first = 1;
 
     buf_addc(b, '{');
-    if (json_iter_init(&ci, columns, strlen(columns)) == 0 &&
-        json_iter_init(&vi, cells, clen) == 0) {
-        while (json_iter_next(&vi, &val, &vlen)) {
-            if (!json_iter_next(&ci, &name, &nlen))
-                break;
+    if (json_iter_init(&it, cells, clen) == 0) {
+        for (; json_iter_next(&it, &val, &vlen); i++) {
+            if (vlen == 4 && memcmp(val, "null", 4) == 0)
+                continue;
             if (!first)
                 buf_addc(b, ',');
             first = 0;
-            buf_add(b, name, nlen);
-            buf_addc(b, ':');
+            member_name(m, i, b);
+            buf_add(b, val, vlen);
+        }
+    } else if (json_iter_init_object(&it, cells, clen) == 0) {
+        while (json_iter_next_member(&it, &key, &klen, &val, &vlen)) {
+            idx = key_index(key, klen);
+            if (idx < 0)
+                continue;
+            if (!first)
+                buf_addc(b, ',');
+            first = 0;
+            member_name(m, (size_t)idx, b);
             buf_add(b, val, vlen);
         }
     }
     buf_addc(b, '}');
+}
+
+/* Page state of records_db. */
+struct page {
+    int64_t limit;       /* records still wanted */
+    int64_t skip;        /* records still to pass over */
+    int64_t returned;
+    size_t start;        /* where the records array began in b */
+    int full;            /* the byte cap was reached */
+};
+
+static enum socc_err page_sheet(sqlite3_stmt *st, sqlite3 *db, int64_t id,
+                                int i, const struct sheet_meta *m,
+                                struct page *pg, struct buf *b,
+                                struct socc_error *err)
+{
+    int rc = SQLITE_DONE;
+
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, record_key(id, i, pg->skip));
+    sqlite3_bind_int64(st, 2, record_key(id, i, KEY_MAX_ORD));
+    sqlite3_bind_int64(st, 3, pg->limit);
+    pg->skip = 0;
+    while (!pg->full && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        buf_adds(b, pg->returned ? ",{\"sheet\":" : "{\"sheet\":");
+        buf_add_json_strz(b, m->name);
+        buf_printf(b, ",\"row\":%lld,\"cells\":",
+                   (long long)sqlite3_column_int64(st, 1));
+        cells_object(m, (const char *)sqlite3_column_text(st, 2),
+                     (size_t)sqlite3_column_bytes(st, 2), b);
+        buf_addc(b, '}');
+        pg->limit--;
+        pg->returned++;
+        pg->full = b->len - pg->start > RECORDS_JSON_MAX;
+    }
+    if (pg->full)
+        return SOCC_OK;
+    if (rc != SQLITE_DONE)
+        return db_fail(err, db, "records");
+    return SOCC_OK;
 }
 
 static enum socc_err records_db(sqlite3 *db, int64_t id, int sheet,
@@ -729,8 +853,9 @@ static enum socc_err records_db(sqlite3 *db, int64_t id, int sheet,
 {
     struct sheet_meta *m = NULL;
     sqlite3_stmt *st = NULL;
-    int n = 0, i, rc, first = 1;
-    int64_t total = 0, skip = offset;
+    struct page pg = { limit, offset, 0, 0, 0 };
+    int n = 0, i;
+    int64_t total = 0;
     enum socc_err e;
 
     e = load_metas(db, id, &m, &n, err);
@@ -746,44 +871,32 @@ static enum socc_err records_db(sqlite3 *db, int64_t id, int sheet,
     buf_printf(b, "{\"upload_id\":%lld,\"total\":%lld,\"limit\":%lld,"
                "\"offset\":%lld,\"records\":[", (long long)id,
                (long long)total, (long long)limit, (long long)offset);
+    pg.start = b->len;
     if (sqlite3_prepare_v2(db, "SELECT id, row_num, cells FROM records WHERE "
                            "id >= ? AND id <= ? ORDER BY id LIMIT ?", -1, &st,
                            NULL)) {
         metas_free(m, n);
         return db_fail(err, db, "prepare");
     }
-    for (i = 0; i < n && limit > 0; i++) {
+    for (i = 0; i < n && pg.limit > 0 && !pg.full && e == SOCC_OK; i++) {
         if (sheet >= 0 && i != sheet)
             continue;
-        if (skip >= m[i].rows) {
-            skip -= m[i].rows;
+        if (pg.skip >= m[i].rows) {
+            pg.skip -= m[i].rows;
             continue;
         }
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, record_key(id, i, skip));
-        sqlite3_bind_int64(st, 2, record_key(id, i, KEY_MAX_ORD));
-        sqlite3_bind_int64(st, 3, limit);
-        skip = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            buf_adds(b, first ? "{\"sheet\":" : ",{\"sheet\":");
-            first = 0;
-            buf_add_json_strz(b, m[i].name);
-            buf_printf(b, ",\"row\":%lld,\"cells\":",
-                       (long long)sqlite3_column_int64(st, 1));
-            cells_object(m[i].columns, (const char *)sqlite3_column_text(st, 2),
-                         (size_t)sqlite3_column_bytes(st, 2), b);
-            buf_addc(b, '}');
-            limit--;
-        }
-        if (rc != SQLITE_DONE) {
-            sqlite3_finalize(st);
-            metas_free(m, n);
-            return db_fail(err, db, "records");
-        }
+        e = page_sheet(st, db, id, i, &m[i], &pg, b, err);
     }
     sqlite3_finalize(st);
     metas_free(m, n);
-    buf_adds(b, "]}");
+    if (e != SOCC_OK)
+        return e;
+    /* next_offset: where the following page starts, null after the last */
+    buf_printf(b, "],\"returned\":%lld,\"next_offset\":", (long long)pg.returned);
+    if (offset + pg.returned < total)
+        buf_printf(b, "%lld}", (long long)(offset + pg.returned));
+    else
+        buf_adds(b, "null}");
     return SOCC_OK;
 }
 

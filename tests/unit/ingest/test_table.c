@@ -125,8 +125,7 @@ static void title_rows_skipped(void **state)
     assert_non_null(strstr(up.data, "\"rows\":3,\"columns\":4,"
                                     "\"header_row\":4"));
     assert_non_null(strstr(recs.data, "{\"Host\":\"10.1.2.4\",\"Plugin ID\":"
-                                      "\"10002\",\"Severity\":\"Medium\","
-                                      "\"Name\":null}"));
+                                      "\"10002\",\"Severity\":\"Medium\"}"));
     assert_non_null(strstr(up.data, "2 title row(s) above the header"));
     buf_release(&up);
     buf_release(&recs);
@@ -221,6 +220,60 @@ static void empty_sheet_and_warning(void **state)
     buf_release(&recs);
 }
 
+/* One cell at column XFD: stored sparse, read back by name. */
+static void wide_sparse_row(void **state)
+{
+    struct fx *f = *state;
+    struct buf up, recs;
+    struct row_cell c[16384];
+    size_t i;
+
+    buf_init(&up);
+    buf_init(&recs);
+    assert_int_equal(f->sink.sheet_begin(f->sink.ctx, "W", 1), SOCC_OK);
+    ROW(f, 1, "id", "name");
+    for (i = 0; i < 16384; i++) {
+        c[i].text = "";
+        c[i].len = 0;
+        c[i].kind = ROW_CELL_EMPTY;
+    }
+    c[0].text = "7";
+    c[0].len = 1;
+    c[0].kind = ROW_CELL_STRING;
+    c[16383].text = "far";
+    c[16383].len = 3;
+    c[16383].kind = ROW_CELL_STRING;
+    assert_int_equal(f->sink.row(f->sink.ctx, 2, c, 16384), SOCC_OK);
+    assert_int_equal(f->sink.sheet_end(f->sink.ctx), SOCC_OK);
+    finish(f, &up, &recs);
+    assert_non_null(strstr(recs.data, "\"cells\":{\"id\":\"7\","
+                                      "\"column_16384\":\"far\"}"));
+    assert_non_null(strstr(up.data, "\"columns\":16384"));
+    buf_release(&up);
+    buf_release(&recs);
+}
+
+/* A small file may not claim more storage than its limit allows. */
+static void stored_bytes_limited(void **state)
+{
+    struct fx *f = *state;
+    struct row_cell c[3];
+    char big[2000];
+    uint32_t r;
+    enum socc_err rc = SOCC_OK;
+
+    memset(big, 'x', sizeof(big));
+    c[0].text = big;
+    c[0].len = sizeof(big);
+    c[0].kind = ROW_CELL_STRING;
+    table_set_max_stored(f->t, 100000);
+    assert_int_equal(f->sink.sheet_begin(f->sink.ctx, "", 0), SOCC_OK);
+    for (r = 1; r < 200 && rc == SOCC_OK; r++)
+        rc = f->sink.row(f->sink.ctx, r, c, 1);
+    assert_int_equal(rc, SOCC_E_LIMIT_EXCEEDED);
+    assert_non_null(strstr(table_error(f->t)->detail, "100000 bytes"));
+}
+
 static void cell_values(void **state)
 {
     struct buf b;
@@ -302,6 +355,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(empty_sheet_and_warning, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(csv_numbers_inferred, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(wide_sparse_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(stored_bytes_limited, setup,
                                         teardown),
         cmocka_unit_test(cell_values),
     };

@@ -106,8 +106,9 @@ static void write_and_read_back(void **state)
     assert_non_null(strstr(b.data, "\"total\":3"));
     assert_non_null(strstr(b.data, "{\"sheet\":\"Alerts\",\"row\":2,\"cells\":"
                                    "{\"host\":\"h1\",\"score\":3,\"ok\":true}}"));
+    /* empty cells are left out of the object */
     assert_non_null(strstr(b.data, "{\"sheet\":\"Alerts\",\"row\":4,\"cells\":"
-                                   "{\"host\":\"h2\",\"score\":null}}"));
+                                   "{\"host\":\"h2\"}}"));
     assert_non_null(strstr(b.data, "{\"sheet\":\"Hosts\",\"row\":2,\"cells\":"
                                    "{\"name\":\"x\"}}"));
     /* paging crosses the sheet boundary */
@@ -122,6 +123,53 @@ static void write_and_read_back(void **state)
                      SOCC_E_NOT_FOUND);
     assert_int_equal(store_get_upload(f->st, 999, &u, &e), SOCC_E_NOT_FOUND);
     buf_release(&b);
+}
+
+/* Sparse rows, names past the stored list, the byte cap and next_offset. */
+static void sparse_rows_and_pages(void **state)
+{
+    struct fx *f = *state;
+    struct store_upload u, got, ex;
+    struct store_writer *w;
+    struct socc_error e;
+    struct buf b, big;
+    int64_t i;
+
+    meta(&u, "acme", "siem", "s");
+    assert_int_equal(store_writer_begin(f->st, &u, &w, &ex, &e), SOCC_OK);
+    assert_int_equal(store_writer_sheet(w, 0, "S", &e), SOCC_OK);
+    assert_int_equal(store_writer_record(w, 0, 2, "{\"0\":\"a\",\"16383\":5}",
+                                         strlen("{\"0\":\"a\",\"16383\":5}"),
+                                         &e), SOCC_OK);
+    buf_init(&big);
+    buf_adds(&big, "[\"");
+    for (i = 0; i < 300000; i++)
+        buf_addc(&big, 'x');
+    buf_adds(&big, "\"]");
+    for (i = 0; i < 40; i++)
+        assert_int_equal(store_writer_record(w, 0, 3 + i, big.data, big.len,
+                                             &e), SOCC_OK);
+    assert_int_equal(store_writer_sheet_done(w, 0, 41, "[\"h\"]", 1, 1, &e),
+                     SOCC_OK);
+    assert_int_equal(store_writer_commit(w, 1, "[]", &got, &e), SOCC_OK);
+    buf_init(&b);
+    assert_int_equal(store_records_json(f->st, got.id, -1, 1, 0, &b, &e),
+                     SOCC_OK);
+    assert_non_null(strstr(b.data, "\"cells\":{\"h\":\"a\","
+                                   "\"column_16384\":5}"));
+    assert_non_null(strstr(b.data, "\"returned\":1,\"next_offset\":1}"));
+    /* 40 records of 300 KB: the page stops past 8 MiB */
+    buf_reset(&b);
+    assert_int_equal(store_records_json(f->st, got.id, -1, 1000, 1, &b, &e),
+                     SOCC_OK);
+    assert_true(b.len < 10u * 1024 * 1024);
+    assert_non_null(strstr(b.data, "\"returned\":28,\"next_offset\":29}"));
+    buf_reset(&b);
+    assert_int_equal(store_records_json(f->st, got.id, -1, 1000, 29, &b, &e),
+                     SOCC_OK);
+    assert_non_null(strstr(b.data, "\"returned\":12,\"next_offset\":null}"));
+    buf_release(&b);
+    buf_release(&big);
 }
 
 static void duplicate_is_per_company(void **state)
@@ -225,6 +273,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(migrated_and_reopened, setup, teardown),
         cmocka_unit_test_setup_teardown(write_and_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(sparse_rows_and_pages, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(duplicate_is_per_company, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(versions_and_active, setup, teardown),

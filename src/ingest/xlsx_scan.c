@@ -24,10 +24,10 @@ enum byte_class {
 };
 
 /* Where the scanner is in the document. */
-enum where { W_PROLOG, W_ROOT, W_EPILOG };
+enum scan_where { W_PROLOG, W_ROOT, W_EPILOG };
 
 /* What the bytes at the front of the buffer continue. */
-enum mode { M_MARKUP, M_COMMENT, M_PI, M_CDATA };
+enum scan_mode { M_MARKUP, M_COMMENT, M_PROCINST, M_CDATA };
 
 /* Result of a step that needs a whole token. */
 enum step { S_DONE, S_MORE, S_FAIL };
@@ -47,8 +47,8 @@ struct xlsx_scan {
     size_t cap;                     /* bytes of buf, less the sentinel */
     size_t keep;                    /* carried bytes at buf[0..keep) */
     uint64_t base;                  /* document offset of buf[0] */
-    enum where where;
-    enum mode mode;
+    enum scan_where where;
+    enum scan_mode mode;
     int stopped;                    /* a handler asked to stop */
     unsigned char stop[4][256];     /* per mode: bytes that end a run */
     char *names;                    /* owned; open element names, NULs */
@@ -1021,7 +1021,7 @@ static enum step pi_start(struct xlsx_scan *s, const char **pp,
     }
     if (!is_space((unsigned char)*q))
         return fail(s, q, "bad processing instruction");
-    s->mode = M_PI;
+    s->mode = M_PROCINST;
     *pp = q + 1;
     return S_DONE;
 }
@@ -1056,7 +1056,7 @@ static enum step scan(struct xlsx_scan *s, const char **pp, const char *end,
     enum step st = S_DONE;
 
     while (st == S_DONE) {
-        if (s->mode == M_COMMENT || s->mode == M_PI)
+        if (s->mode == M_COMMENT || s->mode == M_PROCINST)
             st = run_skip(s, pp, end, final);
         else if (s->mode == M_CDATA)
             st = run_cdata(s, pp, end, final);

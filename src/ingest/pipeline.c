@@ -271,7 +271,7 @@ static enum socc_err stage_process(struct job *j, struct table *t)
         table_warn(t, "the file holds no data rows");
     if (rc == SOCC_OK) {
         j->out->stage = "saving";
-        rc = store_blob_put(j->st, j->in->path, j->meta.file_hash, j->err);
+        rc = store_writer_blob(w, j->in->path, j->meta.file_hash, j->err);
     }
     if (rc != SOCC_OK) {
         store_writer_abort(w);

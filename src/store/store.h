@@ -72,14 +72,23 @@ int store_schema_version(struct store *s);
 /*
  * Move the file at tmp_path (same file system) to blobs/<hh>/<hash>,
  * fsynced with its directory; when the blob exists already tmp_path is
- * removed.  Returns SOCC_OK, STORAGE_FULL or INTERNAL.
+ * removed.  *created (may be NULL) says whether this call made the blob.
+ * Returns SOCC_OK, STORAGE_FULL or INTERNAL.  Uploads use
+ * store_writer_blob() instead, which undoes the blob on abort.
  */
 enum socc_err store_blob_put(struct store *s, const char *tmp_path,
-                             const char *hash, struct socc_error *err);
+                             const char *hash, int *created,
+                             struct socc_error *err);
 /* Path of a blob into out (size n). */
 void store_blob_path(struct store *s, const char *hash, char *out, size_t n);
 /* Directory for temp files (on the blob file system). */
 const char *store_tmp_dir(struct store *s);
+/*
+ * Remove regular files of the temp directory not modified for max_age_s
+ * seconds: uploads cut short by a crash.  Runs when a store opens and
+ * from the checkpointer.  Returns how many went.
+ */
+int store_sweep_tmp(struct store *s, long max_age_s);
 
 /* ---- reads ---- */
 
@@ -131,6 +140,13 @@ enum socc_err store_writer_sheet_done(struct store_writer *w, int idx,
                                       int64_t rows, const char *columns_json,
                                       int64_t ncols, int64_t header_row,
                                       struct socc_error *err);
+/*
+ * Keep the upload's original bytes: store_blob_put() inside the writer's
+ * transaction.  When the writer is aborted afterwards (a failed commit, a
+ * full disk) a blob it created is removed again.
+ */
+enum socc_err store_writer_blob(struct store_writer *w, const char *tmp_path,
+                                const char *hash, struct socc_error *err);
 /*
  * Make the upload the active version for its company and tool type and
  * commit durably.  warnings_json is a JSON array.  On success *u is the

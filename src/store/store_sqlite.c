@@ -4,6 +4,7 @@
  */
 #include "store/store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -29,6 +30,8 @@
 #define KEY_MAX_ORD ((1ll << KEY_ORD_BITS) - 1)
 /* A WAL larger than this is checkpointed when the store opens. */
 #define WAL_OPEN_LIMIT (64ll * 1024 * 1024)
+/* Temp files untouched this long are left over from a crash. */
+#define TMP_MAX_AGE 3600
 /* The background checkpointer acts once the WAL passes this. */
 #define WAL_BG_LIMIT (4ll * 1024 * 1024)
 
@@ -57,6 +60,7 @@ struct store_writer {
     int64_t sheets;
     int64_t ord;              /* next ord in the current sheet */
     int cur_sheet;
+    char blob_made[1300];     /* blob this transaction created, "" if none */
     char company[129];
     char tool_type[33];
 };
@@ -238,8 +242,10 @@ enum socc_err store_open(const char *data_dir, struct store **out,
     }
     rc = migrate(s, db, err);
     conn_put(s, db);
-    if (rc == SOCC_OK)
+    if (rc == SOCC_OK) {
         store_checkpoint(s, WAL_OPEN_LIMIT);
+        store_sweep_tmp(s, TMP_MAX_AGE);
+    }
     if (rc != SOCC_OK) {
         store_close(s);
         return rc;
@@ -264,6 +270,35 @@ void store_close(struct store *s)
     pthread_cond_destroy(&s->ckpt_cv);
     pthread_mutex_destroy(&s->mu);
     free(s);
+}
+
+/* ---- temp files ---- */
+
+int store_sweep_tmp(struct store *s, long max_age_s)
+{
+    DIR *d = opendir(s->tmp_dir);
+    struct dirent *e;
+    struct stat sb;
+    char path[1400];
+    time_t now = time(NULL);
+    int n = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", s->tmp_dir, e->d_name);
+        if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+            now - sb.st_mtime < max_age_s)
+            continue;
+        if (unlink(path) == 0)
+            n++;
+    }
+    closedir(d);
+    if (n)
+        log_event(LOG_INFO, "store", "tmp_swept", NULL, "files=%d", n);
+    return n;
 }
 
 /* ---- checkpoints ---- */
@@ -301,6 +336,7 @@ static void *ckpt_main(void *arg)
 {
     struct store *s = arg;
     struct timespec ts;
+    time_t swept = time(NULL);
 
     pthread_mutex_lock(&s->mu);
     while (!s->ckpt_stop) {
@@ -316,6 +352,10 @@ static void *ckpt_main(void *arg)
             break;
         pthread_mutex_unlock(&s->mu);
         store_checkpoint(s, WAL_BG_LIMIT);
+        if (time(NULL) - swept >= TMP_MAX_AGE / 4) {
+            store_sweep_tmp(s, TMP_MAX_AGE);
+            swept = time(NULL);
+        }
         pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);
@@ -358,11 +398,14 @@ static int fsync_path(const char *path, int dir)
 }
 
 enum socc_err store_blob_put(struct store *s, const char *tmp_path,
-                             const char *hash, struct socc_error *err)
+                             const char *hash, int *created,
+                             struct socc_error *err)
 {
     char dir[1200], path[1300];
     struct stat sb;
 
+    if (created)
+        *created = 0;
     snprintf(dir, sizeof(dir), "%s/%.2s", s->blob_dir, hash);
     store_blob_path(s, hash, path, sizeof(path));
     if (stat(path, &sb) == 0) {
@@ -375,6 +418,8 @@ enum socc_err store_blob_put(struct store *s, const char *tmp_path,
         goto fail;
     if (rename(tmp_path, path) != 0)
         goto fail;
+    if (created)
+        *created = 1;
     if (fsync_path(dir, 1) != 0 || fsync_path(s->blob_dir, 1) != 0)
         goto fail;
     return SOCC_OK;
@@ -1171,10 +1216,27 @@ enum socc_err store_writer_commit(struct store_writer *w, int64_t processing_ms,
     return rc;
 }
 
+enum socc_err store_writer_blob(struct store_writer *w, const char *tmp_path,
+                                const char *hash, struct socc_error *err)
+{
+    int created = 0;
+    enum socc_err rc = store_blob_put(w->s, tmp_path, hash, &created, err);
+
+    if (created)
+        store_blob_path(w->s, hash, w->blob_made, sizeof(w->blob_made));
+    return rc;
+}
+
 void store_writer_abort(struct store_writer *w)
 {
     if (!w)
         return;
+    /*
+     * Still under the write lock: no other upload can have committed a
+     * reference to a blob this transaction created, so it can go.
+     */
+    if (w->blob_made[0])
+        unlink(w->blob_made);
     sqlite3_finalize(w->ins_rec);
     if (!sqlite3_get_autocommit(w->db))
         exec(w->db, "ROLLBACK");

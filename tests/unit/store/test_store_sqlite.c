@@ -1,5 +1,8 @@
 #include "socc_test.h"
 
+#include <fcntl.h>
+#include <time.h>
+
 #include "store/store.h"
 
 struct fx {
@@ -250,12 +253,14 @@ static void blobs(void **state)
     struct socc_error e;
     char tmp[512], path[512], hash[65], buf2[16];
     struct stat sb;
+    int made = -1;
     FILE *fp;
 
     memset(hash, '9', 64);
     hash[64] = '\0';
     st_write_file(store_tmp_dir(f->st), "t1", "hello", 5, tmp, sizeof(tmp));
-    assert_int_equal(store_blob_put(f->st, tmp, hash, &e), SOCC_OK);
+    assert_int_equal(store_blob_put(f->st, tmp, hash, &made, &e), SOCC_OK);
+    assert_int_equal(made, 1);
     assert_int_not_equal(stat(tmp, &sb), 0);
     store_blob_path(f->st, hash, path, sizeof(path));
     fp = fopen(path, "rb");
@@ -264,8 +269,60 @@ static void blobs(void **state)
     fclose(fp);
     /* a second put of the same hash keeps the first and drops the temp */
     st_write_file(store_tmp_dir(f->st), "t2", "hello", 5, tmp, sizeof(tmp));
-    assert_int_equal(store_blob_put(f->st, tmp, hash, &e), SOCC_OK);
+    assert_int_equal(store_blob_put(f->st, tmp, hash, &made, &e), SOCC_OK);
+    assert_int_equal(made, 0);
     assert_int_not_equal(stat(tmp, &sb), 0);
+}
+
+/* A blob made inside an aborted upload goes; one that existed stays. */
+static void aborted_upload_drops_its_blob(void **state)
+{
+    struct fx *f = *state;
+    struct store_upload u, ex;
+    struct store_writer *w;
+    struct socc_error e;
+    char tmp[512], path[512];
+    struct stat sb;
+
+    meta(&u, "acme", "siem", "7");
+    st_write_file(store_tmp_dir(f->st), "t3", "bytes", 5, tmp, sizeof(tmp));
+    assert_int_equal(store_writer_begin(f->st, &u, &w, &ex, &e), SOCC_OK);
+    assert_int_equal(store_writer_blob(w, tmp, u.file_hash, &e), SOCC_OK);
+    store_blob_path(f->st, u.file_hash, path, sizeof(path));
+    assert_int_equal(stat(path, &sb), 0);
+    store_writer_abort(w);
+    assert_int_not_equal(stat(path, &sb), 0);
+    /* the blob of a stored upload survives another company's abort */
+    put(f->st, "acme", "siem", "7");
+    store_blob_path(f->st, u.file_hash, path, sizeof(path));
+    st_write_file(store_tmp_dir(f->st), "t4", "bytes", 5, tmp, sizeof(tmp));
+    assert_int_equal(store_blob_put(f->st, tmp, u.file_hash, NULL, &e),
+                     SOCC_OK);
+    meta(&u, "globex", "siem", "7");
+    st_write_file(store_tmp_dir(f->st), "t5", "bytes", 5, tmp, sizeof(tmp));
+    assert_int_equal(store_writer_begin(f->st, &u, &w, &ex, &e), SOCC_OK);
+    assert_int_equal(store_writer_blob(w, tmp, u.file_hash, &e), SOCC_OK);
+    store_writer_abort(w);
+    assert_int_equal(stat(path, &sb), 0);
+}
+
+static void stale_temp_files_swept(void **state)
+{
+    struct fx *f = *state;
+    char old[512], fresh[512];
+    struct timespec ts[2];
+    struct stat sb;
+
+    st_write_file(store_tmp_dir(f->st), "upload-old", "x", 1, old,
+                  sizeof(old));
+    st_write_file(store_tmp_dir(f->st), "upload-new", "y", 1, fresh,
+                  sizeof(fresh));
+    ts[0].tv_sec = ts[1].tv_sec = time(NULL) - 7200;
+    ts[0].tv_nsec = ts[1].tv_nsec = 0;
+    assert_int_equal(utimensat(AT_FDCWD, old, ts, 0), 0);
+    assert_int_equal(store_sweep_tmp(f->st, 3600), 1);
+    assert_int_not_equal(stat(old, &sb), 0);
+    assert_int_equal(stat(fresh, &sb), 0);
 }
 
 int main(void)
@@ -280,6 +337,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(versions_and_active, setup, teardown),
         cmocka_unit_test_setup_teardown(abort_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(blobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(aborted_upload_drops_its_blob, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(stale_temp_files_swept, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,7 @@
 #include "xls_text.h"
 
+#include "ingest/serial_date.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -176,67 +178,25 @@ int xls_text_number(char *out, size_t cap, double v)
     return n;
 }
 
-/* Civil date of a day count from 1970-01-01 (proleptic Gregorian). */
-static void civil(long z, long *y, unsigned *m, unsigned *d)
-{
-    long era, doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *y = era * 400 + yoe + (*m <= 2);
-}
-
 /*
- * Days from 1970-01-01 of serial day n.  The 1900 system counts a
- * 1900-02-29 that never was (serial 60); it has no ISO form.
- * LIMIT: serial 0 and 60 of the 1900 system, negative serials and those
- * past 9999-12-31 are passed as plain numbers, not dates.
+ * LIMIT: serial 60 of the 1900 system (Excel's 1900-02-29, which never
+ * was), negative serials and those past 9999-12-31 are passed as plain
+ * numbers, not dates.
  */
-static int serial_day(long n, int date1904, long *out)
-{
-    if (date1904)
-        *out = n - 24107;              /* 0 is 1904-01-01 */
-    else if (n >= 61)
-        *out = n - 25569;              /* 61 is 1900-03-01 */
-    else if (n >= 1 && n < 60)
-        *out = n - 25568;              /* 1 is 1900-01-01 */
-    else
-        return -1;
-    return 0;
-}
-
-/* LIMIT: times are rounded to whole seconds; milliseconds are dropped. */
 int xls_text_date(char *out, size_t cap, double v, int date1904,
                   unsigned kind)
 {
-    double days;
-    long secs, day, y;
-    unsigned m, d;
+    enum serial_date_show show = SERIAL_DATETIME;
+    enum row_cell_kind k;
+    int n;
 
-    if (!isfinite(v) || v < 0 || v >= 2958466.0)
-        return -1;
-    days = floor(v);
-    secs = lround((v - days) * 86400.0);
-    if (secs >= 86400) {
-        days += 1;
-        secs -= 86400;
-    }
-    if (kind == XLS_TEXT_TIME && days == 0)
-        return snprintf(out, cap, "%02ld:%02ld:%02ld", secs / 3600,
-                        secs / 60 % 60, secs % 60);
-    if (serial_day((long)days, date1904, &day) != 0)
-        return -1;
-    civil(day, &y, &m, &d);
-    if (kind == XLS_TEXT_DATE && secs == 0)
-        return snprintf(out, cap, "%04ld-%02u-%02u", y, m, d);
-    return snprintf(out, cap, "%04ld-%02u-%02uT%02ld:%02ld:%02ld", y, m, d,
-                    secs / 3600, secs / 60 % 60, secs % 60);
+    if (kind == XLS_TEXT_DATE)
+        show = SERIAL_DATE;
+    else if (kind == XLS_TEXT_TIME)
+        show = SERIAL_TIME;
+    n = serial_date_format(v, date1904, show, out, cap, &k);
+    /* 1900-02-29 is no date: keep Excel's serial 60 as a number */
+    return k == ROW_CELL_DATE ? n : -1;
 }
 
 /* Length of the bracket at f[0] ('['); sets *time for [h] [mm] [ss]. */

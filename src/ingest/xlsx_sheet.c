@@ -266,7 +266,7 @@ static enum row_cell_kind maybe_date(struct sheet_ctx *c, const char *s,
 {
     enum xlsx_styles_fmt f = xlsx_styles_of(c->sty, c->style);
     enum row_cell_kind kind;
-    char iso[32];
+    char iso[40];
     size_t len;
 
     if (f == XLSX_STYLES_NUMBER ||

@@ -1,5 +1,7 @@
 #include "xlsx_styles.h"
 
+#include "ingest/serial_date.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,102 +321,22 @@ enum socc_err xlsx_styles_load(struct xlsx_styles *st,
 
 /* ---- serial day numbers ------------------------------------------------ */
 
-/* Days since 1970-01-01 to a proleptic Gregorian date (era arithmetic:
- * 400-year cycles of 146097 days, years starting in March). */
-static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
-{
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static char *put_num(char *p, int64_t v, int width)
-{
-    char tmp[24];
-    int n = 0;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    while (n < width)
-        tmp[n++] = '0';
-    while (n > 0)
-        *p++ = tmp[--n];
-    return p;
-}
-
-static char *put_time(char *p, int64_t hours, int64_t sod)
-{
-    p = put_num(p, hours, 2);
-    *p++ = ':';
-    p = put_num(p, sod / 60 % 60, 2);
-    *p++ = ':';
-    return put_num(p, sod % 60, 2);
-}
-
-static char *put_date(char *p, int64_t y, unsigned m, unsigned d)
-{
-    p = put_num(p, y, 4);
-    *p++ = '-';
-    p = put_num(p, m, 2);
-    *p++ = '-';
-    return put_num(p, d, 2);
-}
-
-/* Days since 1970-01-01 of serial day `day`; -1 marks 1900-02-29. */
-static int64_t unix_day(int64_t day, int date1904, int *leap_bug)
-{
-    *leap_bug = 0;
-    if (date1904)
-        return day - 24107;
-    /* Excel's 1900 system counts 1900 as a leap year: serial 60 is the
-     * 1900-02-29 that never was, and serials below it are one day later
-     * than a plain count from 1899-12-30 gives. */
-    if (day == 60)
-        *leap_bug = 1;
-    return day < 61 ? day - 25568 : day - 25569;
-}
-
 int xlsx_styles_serial(double v, enum xlsx_styles_fmt f, int date1904,
                        char *out, size_t *len, enum row_cell_kind *kind)
 {
-    int64_t secs, day, sod, y;
-    unsigned m, d;
-    int leap_bug;
-    char *p = out;
+    static const enum serial_date_show show[] = {
+        [XLSX_STYLES_DATE] = SERIAL_DATE,
+        [XLSX_STYLES_DATETIME] = SERIAL_DATETIME,
+        [XLSX_STYLES_TIME] = SERIAL_TIME,
+        [XLSX_STYLES_ELAPSED] = SERIAL_ELAPSED,
+    };
+    int n;
 
-    if (f == XLSX_STYLES_NUMBER || !(v >= 0.0) || v >= 2958466.0)
+    if (f == XLSX_STYLES_NUMBER || (unsigned)f > XLSX_STYLES_ELAPSED)
         return -1;
-    secs = (int64_t)llround(v * 86400.0);
-    day = secs / 86400;
-    sod = secs % 86400;
-    *kind = ROW_CELL_DATE;
-    if (f == XLSX_STYLES_ELAPSED || f == XLSX_STYLES_TIME) {
-        p = put_time(p, f == XLSX_STYLES_ELAPSED ? secs / 3600 : sod / 3600,
-                     sod);
-        *len = (size_t)(p - out);
-        return 0;
-    }
-    civil(unix_day(day, date1904, &leap_bug), &y, &m, &d);
-    if (y > 9999)
+    n = serial_date_format(v, date1904, show[f], out, 40, kind);
+    if (n < 0)
         return -1;
-    if (leap_bug) {
-        /* Shown as Excel shows it, but as text: it is no valid date. */
-        m = 2, d = 29, *kind = ROW_CELL_STRING;
-    }
-    p = put_date(p, y, m, d);
-    if (f == XLSX_STYLES_DATETIME) {
-        *p++ = 'T';
-        p = put_time(p, sod / 3600, sod);
-    }
-    *len = (size_t)(p - out);
+    *len = (size_t)n;
     return 0;
 }

@@ -46,7 +46,7 @@ enum xlsx_styles_fmt xlsx_styles_builtin(uint32_t id);
 enum xlsx_styles_fmt xlsx_styles_classify(const char *code, size_t n);
 
 /*
- * Write serial v under format f as ISO text into out (at least 32 bytes),
+ * Write serial v under format f as ISO text into out (at least 40 bytes),
  * its length in *len and its kind in *kind (DATE, or STRING for the
  * 1900-02-29 that Excel's 1900 system shows but which never existed).
  * Returns 0, or -1 when v is no date (negative, past 9999-12-31, or f is

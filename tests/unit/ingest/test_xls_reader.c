@@ -281,8 +281,11 @@ static void test_date_text(void **state)
     assert_string_equal(s, "1904-01-01");
     xls_text_date(s, sizeof(s), 0.5, 0, XLS_TEXT_TIME);
     assert_string_equal(s, "12:00:00");
+    /* kept to the millisecond: 0.99999999 days is 86399.99914 s */
     xls_text_date(s, sizeof(s), 0.99999999, 0, XLS_TEXT_TIME);
-    assert_string_equal(s, "1900-01-01T00:00:00");
+    assert_string_equal(s, "23:59:59.999");
+    xls_text_date(s, sizeof(s), 45356.573, 0, XLS_TEXT_DATE);
+    assert_string_equal(s, "2024-03-05T13:45:07.200");
     assert_int_equal(xls_text_date(s, sizeof(s), -1, 0, XLS_TEXT_DATE), -1);
 }
 

@@ -996,18 +996,20 @@ static void test_time_formats(void **state)
     (void)state;
     assert_int_equal(date_sheet(NULL, NULL, 21, v, 3, &b), SOCC_OK);
     assert_cell(&b, 0, 0, ROW_CELL_DATE, "12:00:00");
-    /* Rounded to the nearest second: midnight of the next day. */
-    assert_cell(&b, 1, 0, ROW_CELL_DATE, "00:00:00");
-    assert_cell(&b, 2, 0, ROW_CELL_DATE, "06:00:00");
+    /* Kept to the millisecond, not rounded into the next day. */
+    assert_cell(&b, 1, 0, ROW_CELL_DATE, "23:59:59.999");
+    /* A time format over a value with a date keeps the date. */
+    assert_cell(&b, 2, 0, ROW_CELL_DATE, "2023-03-15T06:00:00");
     st_book_free(&b);
     assert_int_equal(date_sheet(NULL, NULL, 22, v, 3, &b), SOCC_OK);
-    assert_cell(&b, 1, 0, ROW_CELL_DATE, "1900-01-01T00:00:00");
+    /* serial 0 is Excel's "1900-01-00", the day before 1900-01-01 */
+    assert_cell(&b, 1, 0, ROW_CELL_DATE, "1899-12-31T23:59:59.999");
     assert_cell(&b, 2, 0, ROW_CELL_DATE, "2023-03-15T06:00:00");
     st_book_free(&b);
     /* Elapsed [h]:mm:ss keeps counting hours past a day. */
     assert_int_equal(date_sheet(NULL, NULL, 46, e, 2, &b), SOCC_OK);
     assert_cell(&b, 0, 0, ROW_CELL_DATE, "36:00:00");
-    assert_cell(&b, 1, 0, ROW_CELL_DATE, "01:00:03");
+    assert_cell(&b, 1, 0, ROW_CELL_DATE, "01:00:02.880");
     st_book_free(&b);
 }
 

@@ -1,5 +1,7 @@
 #include "buf.h"
 
+#include "core/utf8.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,29 +115,6 @@ void buf_add_i64(struct buf *b, int64_t v)
 
 static const char hexd[] = "0123456789abcdef";
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len, i;
-    uint32_t cp;
-
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (n < len)
-        return 0;
-    cp = c & (0x7Fu >> len);
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
 
 
 /* 1 when one of the 8 bytes of w needs care: < 0x20, '"', '\\', >= 0x80. */
@@ -201,7 +180,7 @@ void buf_add_json_str(struct buf *b, const char *s, size_t n)
             break;
         if (p[i] < 0x80) {
             o += escape_ascii(p[i++], o);
-        } else if ((k = utf8_seq(p + i, n - i)) != 0) {
+        } else if ((k = utf8_valid(p + i, n - i)) != 0) {
             memcpy(o, p + i, k);
             o += k;
             i += k;

@@ -25,6 +25,8 @@
 
 #include "row.h"
 
+#include "core/utf8.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -126,30 +128,6 @@ static const char empty_text[1] = "";
 
 /* ---- decoding ---------------------------------------------------------- */
 
-/* Write code point cp as UTF-8 at o (room for 4); returns its length. */
-static size_t put_utf8(unsigned char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (cp >> 18));
-    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 /*
  * Length (1-4) of the well-formed UTF-8 sequence at s[0..n), 0 when the
@@ -224,7 +202,7 @@ static size_t put_cp1252(struct csv *c, unsigned char *o, unsigned char b)
         if (c->sink->warn)
             c->sink->warn(c->sink->ctx, "converted from windows-1252");
     }
-    return put_utf8(o, cp);
+    return utf8_put((char *)(o), cp);
 }
 
 /*
@@ -302,7 +280,7 @@ static void decode_utf16(struct csv *c)
     while (c->cap - c->len >= 4) {
         if (n - i < 2) {
             if (n - i == 1 && c->raw_eof) {
-                c->len += put_utf8(c->buf + c->len, 0xFFFD);
+                c->len += utf8_put((char *)(c->buf + c->len), 0xFFFD);
                 i++;
             }
             break;
@@ -325,7 +303,7 @@ static void decode_utf16(struct csv *c)
         } else if (u >= 0xDC00 && u < 0xE000) {
             u = 0xFFFD;
         }
-        c->len += put_utf8(c->buf + c->len, u);
+        c->len += utf8_put((char *)(c->buf + c->len), u);
         i += 2;
     }
     c->raw_pos += i;

@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/sha256.h"
+#include "core/utf8.h"
 #include "ingest/detect.h"
 #include "ingest/row.h"
 #include "ingest/table.h"
@@ -23,26 +24,6 @@ static int64_t now_ms(void)
 
 /* ---- file names ---- */
 
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len, i;
-
-    if (c < 0x80)
-        return 1;
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (n < len)
-        return 0;
-    for (i = 1; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xF0 && s[1] < 0x90) ||
-        (c == 0xF4 && s[1] > 0x8F) || (c == 0xED && s[1] > 0x9F))
-        return 0;
-    return len;
-}
 
 void pipeline_safe_name(const char *name, size_t len, char *out, size_t n)
 {
@@ -57,7 +38,7 @@ void pipeline_safe_name(const char *name, size_t len, char *out, size_t n)
             i++;
             continue;
         }
-        k = utf8_len(p + i, len - i);
+        k = utf8_valid(p + i, len - i);
         if (o + (k ? k : 3) > 255 || o + (k ? k : 3) >= n)
             break;
         if (k) {

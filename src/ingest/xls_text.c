@@ -1,5 +1,7 @@
 #include "xls_text.h"
 
+#include "core/utf8.h"
+
 #include "ingest/serial_date.h"
 
 #include <errno.h>
@@ -24,22 +26,7 @@ static void add_cp(struct buf *out, uint32_t c)
         buf_addc(out, (char)c);
         return;
     }
-    if (c < 0x800) {
-        u[0] = (char)(0xC0 | c >> 6);
-        u[1] = (char)(0x80 | (c & 0x3F));
-        buf_add(out, u, 2);
-    } else if (c < 0x10000) {
-        u[0] = (char)(0xE0 | c >> 12);
-        u[1] = (char)(0x80 | (c >> 6 & 0x3F));
-        u[2] = (char)(0x80 | (c & 0x3F));
-        buf_add(out, u, 3);
-    } else {
-        u[0] = (char)(0xF0 | c >> 18);
-        u[1] = (char)(0x80 | (c >> 12 & 0x3F));
-        u[2] = (char)(0x80 | (c >> 6 & 0x3F));
-        u[3] = (char)(0x80 | (c & 0x3F));
-        buf_add(out, u, 4);
-    }
+    buf_add(out, u, utf8_put(u, c));
 }
 
 void xls_text_cp_init(struct xls_text_cp *c)

@@ -1,5 +1,7 @@
 #include "xlsx_scan.h"
 
+#include "core/utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,29 +177,6 @@ static enum step more(struct xlsx_scan *s, const char *at, int final)
 
 /* ---- references -------------------------------------------------------- */
 
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 static int digit_value(unsigned c, int hex)
 {
@@ -245,7 +224,7 @@ static enum step char_ref(struct xlsx_scan *s, const char *p,
     if (!char_ok(cp))
         return fail(s, p, "reference to invalid character %#x",
                     (unsigned)cp);
-    *olen = put_utf8(out, cp);
+    *olen = utf8_put(out, cp);
     *used = (size_t)(q + 1 - p);
     return S_DONE;
 }

@@ -1,5 +1,7 @@
 #include "xlsx_sst.h"
 
+#include "core/utf8.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,29 +62,6 @@ static long escape_at(const char *s, size_t n)
     return v;
 }
 
-static size_t put_utf8(char *o, unsigned long cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 /* Decode the escape at s[i] into o; *used gets the input bytes taken. */
 static size_t decode_one(const char *s, size_t n, long u, char *o,
@@ -95,14 +74,14 @@ static size_t decode_one(const char *s, size_t n, long u, char *o,
         lo = escape_at(s + 7, n - 7);
         if (lo >= 0xDC00 && lo <= 0xDFFF) {
             *used = 14;
-            return put_utf8(o, 0x10000 + (((unsigned long)u - 0xD800) << 10) +
-                                   ((unsigned long)lo - 0xDC00));
+            return utf8_put(o, 0x10000 + (((uint32_t)u - 0xD800) << 10) +
+                                   ((uint32_t)lo - 0xDC00));
         }
-        return put_utf8(o, 0xFFFD);
+        return utf8_put(o, 0xFFFD);
     }
     if (u >= 0xDC00 && u <= 0xDFFF)
-        return put_utf8(o, 0xFFFD);
-    return put_utf8(o, (unsigned long)u);
+        return utf8_put(o, 0xFFFD);
+    return utf8_put(o, (uint32_t)u);
 }
 
 size_t xlsx_sst_unescape(char *s, size_t n)

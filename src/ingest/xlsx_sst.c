@@ -14,7 +14,11 @@ struct sst_ctx {
     int in_run;               /* inside sst/si/r */
     size_t start;             /* offset where the current si began */
     size_t max_bytes;         /* UTF-8 bytes a string may reach */
+    size_t spill_at;          /* memory bytes past which to spill; 0 never */
 };
+
+/* Threshold xlsx_sst_force_spill() set for tests; 0 when unset. */
+static size_t forced_spill_at;
 
 void xlsx_sst_init(struct xlsx_sst *sst)
 {
@@ -26,7 +30,31 @@ void xlsx_sst_release(struct xlsx_sst *sst)
 {
     buf_release(&sst->bytes);
     free(sst->off);
+    free(sst->spill_dir);
+    xlsx_sst_spill_free(sst->spill);
     xlsx_sst_init(sst);
+}
+
+enum socc_err xlsx_sst_allow_spill(struct xlsx_sst *sst, const char *dir,
+                                   size_t at)
+{
+    free(sst->spill_dir);
+    sst->spill_dir = NULL;
+    sst->spill_at = at;
+    if (dir && !(sst->spill_dir = strdup(dir)))
+        return SOCC_E_INTERNAL;
+    return SOCC_OK;
+}
+
+void xlsx_sst_force_spill(size_t at)
+{
+    forced_spill_at = at;
+}
+
+enum socc_err xlsx_sst_error(const struct xlsx_sst *sst,
+                             struct socc_error *err)
+{
+    return xlsx_sst_spill_error(sst->spill, err);
 }
 
 size_t xlsx_sst_chars(const char *s, size_t n)
@@ -134,6 +162,69 @@ static int push_offset(struct xlsx_sst *sst, size_t off)
     return 0;
 }
 
+/* A spill step failed: stop the parse with its code and detail. */
+static void spill_failed(struct sst_ctx *c, const struct socc_error *e)
+{
+    xlsx_part_fail(&c->x, e->code, "%s", e->detail);
+}
+
+/*
+ * The table in memory has grown past the threshold: move every string to
+ * the temp files and free the arena and offsets; from now on bytes holds
+ * only the string being read.
+ */
+static void spill_now(struct sst_ctx *c)
+{
+    struct xlsx_sst *sst = c->sst;
+    struct socc_error e;
+    size_t i;
+
+    socc_error_clear(&e);
+    if (xlsx_sst_spill_new(&sst->spill, sst->spill_dir, &e) != SOCC_OK) {
+        spill_failed(c, &e);
+        return;
+    }
+    for (i = 0; i < sst->n; i++) {
+        if (xlsx_sst_spill_add(sst->spill, sst->bytes.data + sst->off[i],
+                               sst->off[i + 1] - sst->off[i],
+                               &e) != SOCC_OK) {
+            spill_failed(c, &e);
+            return;
+        }
+    }
+    buf_release(&sst->bytes);
+    buf_init(&sst->bytes);
+    free(sst->off);
+    sst->off = NULL;
+    sst->cap = 0;
+}
+
+/* Keep string s[0..n): in memory (and maybe spill) or in the files. */
+static void keep_string(struct sst_ctx *c, const char *s, size_t n)
+{
+    struct xlsx_sst *sst = c->sst;
+    struct buf *b = &sst->bytes;
+    struct socc_error e;
+
+    if (sst->spill) {
+        socc_error_clear(&e);
+        if (xlsx_sst_spill_add(sst->spill, s, n, &e) != SOCC_OK) {
+            spill_failed(c, &e);
+            return;
+        }
+        sst->n++;
+        buf_reset(b);
+        return;
+    }
+    sst->n++;
+    if (!buf_ok(b) || push_offset(sst, b->len) != 0) {
+        xlsx_part_fail(&c->x, SOCC_E_INTERNAL, "out of memory");
+        return;
+    }
+    if (c->spill_at && b->len + (sst->n + 1) * sizeof(size_t) > c->spill_at)
+        spill_now(c);
+}
+
 /* A string ends: decode it in place and close its span. */
 static void si_end(struct sst_ctx *c)
 {
@@ -154,9 +245,7 @@ static void si_end(struct sst_ctx *c)
                        sst->n, c->x.pkg->lim->max_cell);
         return;
     }
-    sst->n++;
-    if (!buf_ok(b) || push_offset(sst, b->len) != 0)
-        xlsx_part_fail(&c->x, SOCC_E_INTERNAL, "out of memory");
+    keep_string(c, n ? b->data + c->start : "", n);
 }
 
 static void XMLCALL sst_start(void *ud, const XML_Char *name,
@@ -201,6 +290,7 @@ enum socc_err xlsx_sst_load(struct xlsx_sst *sst, struct xlsx_part_pkg *pkg,
     memset(&c, 0, sizeof(c));
     c.sst = sst;
     c.max_bytes = 4 * (size_t)pkg->lim->max_cell;
+    c.spill_at = sst->spill_at ? sst->spill_at : forced_spill_at;
     if (push_offset(sst, 0) != 0)
         return socc_error_set(pkg->err, SOCC_E_INTERNAL, "out of memory");
     rc = xlsx_part_xml_init_fast(&c.x, pkg);
@@ -213,5 +303,7 @@ enum socc_err xlsx_sst_load(struct xlsx_sst *sst, struct xlsx_part_pkg *pkg,
     xlsx_part_xml_release(&c.x);
     if (rc == SOCC_OK && !buf_ok(&sst->bytes))
         rc = socc_error_set(pkg->err, SOCC_E_INTERNAL, "out of memory");
+    if (rc == SOCC_OK && sst->spill)
+        rc = xlsx_sst_spill_seal(sst->spill, pkg->err);
     return rc;
 }

@@ -3,7 +3,10 @@
 
 /*
  * The shared string table (xl/sharedStrings.xml), kept compact: all
- * strings in one byte arena, string i spanning off[i]..off[i+1].
+ * strings in one byte arena, string i spanning off[i]..off[i+1].  A table
+ * allowed to spill (xlsx_sst_allow_spill()) moves to temp files once its
+ * bytes and offsets pass the threshold, and is then read back through a
+ * small block cache (xlsx_sst_spill.h), so its memory stays bounded.
  */
 
 #include <stddef.h>
@@ -11,16 +14,46 @@
 
 #include "../core/buf.h"
 #include "xlsx_part.h"
+#include "xlsx_sst_spill.h"
+
+/* Bytes of strings plus offsets a table may hold in memory by default. */
+#define XLSX_SST_SPILL_AT ((size_t)16 << 20)
 
 struct xlsx_sst {
-    struct buf bytes;  /* every string, decoded, back to back */
-    size_t *off;       /* owned; n + 1 offsets into bytes */
+    struct buf bytes;  /* every string, decoded, back to back; once
+                          spilled, only the string being read */
+    size_t *off;       /* owned; n + 1 offsets into bytes; NULL once
+                          spilled */
     size_t n;          /* strings */
     size_t cap;        /* entries allocated in off */
+    size_t spill_at;   /* memory bytes past which to spill; 0: never */
+    char *spill_dir;   /* owned; where the temp files go; NULL: $TMPDIR */
+    struct xlsx_sst_spill *spill;  /* owned; NULL while in memory */
 };
 
 void xlsx_sst_init(struct xlsx_sst *sst);
 void xlsx_sst_release(struct xlsx_sst *sst);
+
+/*
+ * Let the table spill to temp files in dir (copied; NULL: $TMPDIR, else
+ * /tmp) once its string bytes plus offsets pass at bytes; call before
+ * xlsx_sst_load().  Whoever enables this must follow the lifetime rule of
+ * xlsx_sst_get() for a spilled table.  INTERNAL when out of memory.
+ */
+enum socc_err xlsx_sst_allow_spill(struct xlsx_sst *sst, const char *dir,
+                                   size_t at);
+
+/*
+ * For tests: every table loaded from now on spills past at bytes (into
+ * $TMPDIR) as if xlsx_sst_allow_spill() had been called; 0 turns this off.
+ */
+void xlsx_sst_force_spill(size_t at);
+
+/* 1 when the table lives in temp files. */
+static inline int xlsx_sst_spilled(const struct xlsx_sst *sst)
+{
+    return sst->spill != NULL;
+}
 
 /*
  * Read the table from part (may be absent: an empty table).  Strings are
@@ -30,16 +63,38 @@ void xlsx_sst_release(struct xlsx_sst *sst);
 enum socc_err xlsx_sst_load(struct xlsx_sst *sst, struct xlsx_part_pkg *pkg,
                             const char *part);
 
-/* String i (borrowed) and its length; -1 when i is out of range. */
+/*
+ * String i (borrowed) and its length; -1 when i is out of range, -2 when
+ * a spilled table could not be read (xlsx_sst_error() tells why).  In
+ * memory, the string lives as long as the table.  Spilled, it is a copy
+ * that lives until the next xlsx_sst_row_done(): several strings of one
+ * row may be held at once, and the copies pile up until that call.
+ */
 static inline int xlsx_sst_get(const struct xlsx_sst *sst, size_t i,
                                const char **s, size_t *len)
 {
     if (i >= sst->n)
         return -1;
+    if (sst->spill)
+        return xlsx_sst_spill_get(sst->spill, i, s, len);
     *len = sst->off[i + 1] - sst->off[i];
     *s = *len ? sst->bytes.data + sst->off[i] : "";
     return 0;
 }
+
+/*
+ * The strings handed out so far are no longer used (a row was passed on):
+ * a spilled table reuses their memory.  No effect on a table in memory.
+ */
+static inline void xlsx_sst_row_done(const struct xlsx_sst *sst)
+{
+    if (sst->spill)
+        xlsx_sst_spill_row_done(sst->spill);
+}
+
+/* INTERNAL with a detail when a lookup failed to read, else SOCC_OK. */
+enum socc_err xlsx_sst_error(const struct xlsx_sst *sst,
+                             struct socc_error *err);
 
 /*
  * Decode ECMA-376 ST_Xstring escapes (_xHHHH_, one UTF-16 code unit each,

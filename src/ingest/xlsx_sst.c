@@ -169,37 +169,22 @@ static void spill_failed(struct sst_ctx *c, const struct socc_error *e)
 }
 
 /*
- * The table in memory has grown past the threshold: move every string to
- * the temp files and free the arena and offsets; from now on bytes holds
- * only the string being read.
+ * The table in memory has reached the threshold: the strings so far stay
+ * where they are (the ones a sheet repeats most are usually met first),
+ * every later one goes to the temp files.
  */
 static void spill_now(struct sst_ctx *c)
 {
     struct xlsx_sst *sst = c->sst;
     struct socc_error e;
-    size_t i;
 
     socc_error_clear(&e);
-    if (xlsx_sst_spill_new(&sst->spill, sst->spill_dir, &e) != SOCC_OK) {
+    if (xlsx_sst_spill_new(&sst->spill, sst->spill_dir, &e) != SOCC_OK)
         spill_failed(c, &e);
-        return;
-    }
-    for (i = 0; i < sst->n; i++) {
-        if (xlsx_sst_spill_add(sst->spill, sst->bytes.data + sst->off[i],
-                               sst->off[i + 1] - sst->off[i],
-                               &e) != SOCC_OK) {
-            spill_failed(c, &e);
-            return;
-        }
-    }
-    buf_release(&sst->bytes);
-    buf_init(&sst->bytes);
-    free(sst->off);
-    sst->off = NULL;
-    sst->cap = 0;
+    sst->nmem = sst->n;
 }
 
-/* Keep string s[0..n): in memory (and maybe spill) or in the files. */
+/* Keep string s[0..n), read at bytes[c->start..]: in memory or on disk. */
 static void keep_string(struct sst_ctx *c, const char *s, size_t n)
 {
     struct xlsx_sst *sst = c->sst;
@@ -213,7 +198,7 @@ static void keep_string(struct sst_ctx *c, const char *s, size_t n)
             return;
         }
         sst->n++;
-        buf_reset(b);
+        b->len = c->start;   /* bytes holds the in-memory strings only */
         return;
     }
     sst->n++;

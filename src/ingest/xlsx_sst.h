@@ -4,9 +4,10 @@
 /*
  * The shared string table (xl/sharedStrings.xml), kept compact: all
  * strings in one byte arena, string i spanning off[i]..off[i+1].  A table
- * allowed to spill (xlsx_sst_allow_spill()) moves to temp files once its
- * bytes and offsets pass the threshold, and is then read back through a
- * small block cache (xlsx_sst_spill.h), so its memory stays bounded.
+ * allowed to spill (xlsx_sst_allow_spill()) stops growing in memory once
+ * its bytes and offsets pass the threshold: strings 0..nmem stay in the
+ * arena, every later one goes to temp files read back through a small
+ * block cache (xlsx_sst_spill.h), so its memory stays bounded.
  */
 
 #include <stddef.h>
@@ -20,11 +21,11 @@
 #define XLSX_SST_SPILL_AT ((size_t)16 << 20)
 
 struct xlsx_sst {
-    struct buf bytes;  /* every string, decoded, back to back; once
-                          spilled, only the string being read */
-    size_t *off;       /* owned; n + 1 offsets into bytes; NULL once
-                          spilled */
+    struct buf bytes;  /* the strings in memory, decoded, back to back */
+    size_t *off;       /* owned; offsets into bytes, one past each string
+                          in memory, after a leading 0 */
     size_t n;          /* strings */
+    size_t nmem;       /* once spilled: strings below it are in memory */
     size_t cap;        /* entries allocated in off */
     size_t spill_at;   /* memory bytes past which to spill; 0: never */
     char *spill_dir;   /* owned; where the temp files go; NULL: $TMPDIR */
@@ -39,6 +40,8 @@ void xlsx_sst_release(struct xlsx_sst *sst);
  * /tmp) once its string bytes plus offsets pass at bytes; call before
  * xlsx_sst_load().  Whoever enables this must follow the lifetime rule of
  * xlsx_sst_get() for a spilled table.  INTERNAL when out of memory.
+ * LIMIT: the XLSX reader does not call this yet (the sheet parser does not
+ * call xlsx_sst_row_done()), so a read holds the whole table in memory.
  */
 enum socc_err xlsx_sst_allow_spill(struct xlsx_sst *sst, const char *dir,
                                    size_t at);
@@ -49,7 +52,7 @@ enum socc_err xlsx_sst_allow_spill(struct xlsx_sst *sst, const char *dir,
  */
 void xlsx_sst_force_spill(size_t at);
 
-/* 1 when the table lives in temp files. */
+/* 1 when part of the table lives in temp files. */
 static inline int xlsx_sst_spilled(const struct xlsx_sst *sst)
 {
     return sst->spill != NULL;
@@ -65,8 +68,8 @@ enum socc_err xlsx_sst_load(struct xlsx_sst *sst, struct xlsx_part_pkg *pkg,
 
 /*
  * String i (borrowed) and its length; -1 when i is out of range, -2 when
- * a spilled table could not be read (xlsx_sst_error() tells why).  In
- * memory, the string lives as long as the table.  Spilled, it is a copy
+ * a spilled string could not be read (xlsx_sst_error() tells why).  A
+ * string in memory lives as long as the table.  A spilled one is a copy
  * that lives until the next xlsx_sst_row_done(): several strings of one
  * row may be held at once, and the copies pile up until that call.
  */
@@ -75,8 +78,8 @@ static inline int xlsx_sst_get(const struct xlsx_sst *sst, size_t i,
 {
     if (i >= sst->n)
         return -1;
-    if (sst->spill)
-        return xlsx_sst_spill_get(sst->spill, i, s, len);
+    if (sst->spill && i >= sst->nmem)
+        return xlsx_sst_spill_get(sst->spill, i - sst->nmem, s, len);
     *len = sst->off[i + 1] - sst->off[i];
     *s = *len ? sst->bytes.data + sst->off[i] : "";
     return 0;

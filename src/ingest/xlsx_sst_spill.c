@@ -229,6 +229,10 @@ static int pread_all(int fd, void *p, size_t n, uint64_t pos)
 }
 
 /*
+ * LIMIT: the cache is direct-mapped by block number, which suits the
+ * increasing order sheets mostly use; a sheet that jumps around a spilled
+ * table larger than the cache pays one 64 KiB pread per miss.
+ *
  * Block blk of f, from the cache or read into its slot; *avail gets its
  * bytes (the last block is short).  NULL with *e set when the read fails.
  */

@@ -428,6 +428,7 @@ static void test_load_spills_into_dir(void **state)
                      SOCC_OK);
     assert_true(xlsx_sst_spilled(&sst));
     assert_int_equal(sst.n, NSTR);
+    assert_true(sst.nmem > 0 && sst.nmem < 100);
     assert_int_equal(dir_entries(dir), 0);
     for (i = 0; i < NSTR; i += 7) {
         gen_str(i, want);

@@ -11,9 +11,9 @@
  * Chartsheets and dialogsheets have no cells: they are passed as sheets
  * with no rows, so the sheet list matches what Excel shows.
  *
- * LIMIT: the shared string table is held whole in memory (one byte arena
- * plus one offset per string), so a huge table costs its decoded size in
- * RAM, bounded only by max_inflated; it is not spilled to disk.
+ * The shared-string table stays in memory up to XLSX_SST_SPILL_AT bytes;
+ * the rest goes to unlinked temp files next to the upload, read back
+ * through a fixed block cache, so memory stays bounded whatever its size.
  * LIMIT: expat buffers one XML token whole, so in the small parts (and in
  * a worksheet or string table not in UTF-8, which expat reads) a single
  * start tag can grow to the part's size before the inflation guards stop
@@ -22,6 +22,7 @@
  */
 #include "row.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "xlsx_book.h"
@@ -83,7 +84,7 @@ static enum socc_err read_all(struct reader *r)
 }
 
 static enum socc_err run(struct xlsx_part_pkg *pkg,
-                         const struct row_sink *sink)
+                         const struct row_sink *sink, const char *dir)
 {
     struct reader r;
     enum socc_err rc;
@@ -93,7 +94,9 @@ static enum socc_err run(struct xlsx_part_pkg *pkg,
     xlsx_book_init(&r.book);
     xlsx_styles_init(&r.sty);
     xlsx_sst_init(&r.sst);
-    rc = read_all(&r);
+    rc = xlsx_sst_allow_spill(&r.sst, dir, XLSX_SST_SPILL_AT);
+    if (rc == SOCC_OK)
+        rc = read_all(&r);
     xlsx_sst_release(&r.sst);
     xlsx_styles_release(&r.sty);
     xlsx_book_release(&r.book);
@@ -106,11 +109,16 @@ enum socc_err xlsx_reader_run(const char *path, const struct row_limits *lim,
 {
     struct xlsx_part_pkg pkg;
     enum socc_err rc;
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
 
     socc_error_clear(err);
+    /* The table spills next to the upload: that disk was sized for it. */
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+             slash ? (slash == path ? "/" : path) : ".");
     rc = xlsx_part_open_file(&pkg, path, lim, err);
     if (rc == SOCC_OK)
-        rc = run(&pkg, sink);
+        rc = run(&pkg, sink, dir);
     xlsx_part_close(&pkg);
     return rc;
 }
@@ -126,7 +134,7 @@ enum socc_err xlsx_reader_run_mem(const void *data, size_t len,
     socc_error_clear(err);
     rc = xlsx_part_open_mem(&pkg, data, len, lim, err);
     if (rc == SOCC_OK)
-        rc = run(&pkg, sink);
+        rc = run(&pkg, sink, NULL);
     xlsx_part_close(&pkg);
     return rc;
 }

@@ -222,6 +222,7 @@ static enum row_cell_kind finish_shared(struct sheet_ctx *c)
     char *s = cell_raw(c, &n), num[16];
     const char *str;
     uint32_t i;
+    int got;
 
     if (!n)
         return ROW_CELL_EMPTY;
@@ -229,13 +230,20 @@ static enum row_cell_kind finish_shared(struct sheet_ctx *c)
         n = sizeof(num) - 1;
     memcpy(num, s, n);
     num[n] = '\0';
-    if (parse_u32(num, &i) != 0 || xlsx_sst_get(c->sst, i, &str, &len)) {
+    got = parse_u32(num, &i) == 0 ? xlsx_sst_get(c->sst, i, &str, &len) : -1;
+    if (got == -2) {   /* the spilled table could not be read back */
+        struct socc_error e;
+        xlsx_sst_error(c->sst, &e);
+        xlsx_part_fail(&c->x, e.code, "%s", e.detail);
+        return ROW_CELL_EMPTY;
+    }
+    if (got != 0) {
         xlsx_part_fail(&c->x, SOCC_E_CORRUPTED_FILE,
                        "row %llu column %u: no shared string '%s'",
                        (unsigned long long)c->row_num, c->col + 1, num);
         return ROW_CELL_EMPTY;
     }
-    /* Pointed at, not copied: the table outlives the row. */
+    /* Pointed at, not copied: it lives until xlsx_sst_row_done(). */
     c->text.len = c->cell_off;
     c->shared = str;
     c->shared_len = len;
@@ -433,6 +441,7 @@ static void row_end(struct sheet_ctx *c)
                        (unsigned long long)c->row_num);
     c->nrefs = 0;
     buf_reset(&c->text);
+    xlsx_sst_row_done(c->sst);
 }
 
 static int is_t(const char *l)

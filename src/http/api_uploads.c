@@ -156,7 +156,13 @@ enum MHD_Result api_uploads_post(struct server_req *r)
 
 /* ---- reads -------------------------------------------------------------- */
 
-/* A query number in [lo, hi] (above hi is cut to hi); def when absent. */
+/* Rows one list or records page may ask for, and the refusals' words. */
+#define LIMIT_MAX 1000
+#define LIMIT_RANGE "limit must be an integer in the range 1-1000"
+#define OFFSET_RANGE "offset must be an integer in the range " \
+                     "0-9223372036854775807"
+
+/* A query number in [lo, hi]; def when absent; -1 when not a number in it. */
 static int query_num(struct server_req *r, const char *key, int64_t def,
                      int64_t lo, int64_t hi, int64_t *out)
 {
@@ -166,9 +172,9 @@ static int query_num(struct server_req *r, const char *key, int64_t def,
     *out = def;
     if (!s || !*s)
         return 0;
-    if (!parse_u64(s, &v) || (int64_t)v < lo || v > (uint64_t)INT64_MAX)
+    if (!parse_u64(s, &v) || v > (uint64_t)hi || (int64_t)v < lo)
         return -1;
-    *out = (int64_t)v > hi ? hi : (int64_t)v;
+    *out = (int64_t)v;
     return 0;
 }
 
@@ -206,9 +212,10 @@ enum MHD_Result api_uploads_list(struct server_req *r)
         f.active = 0;
     else if (active && *active)
         return bad_query(r, "active must be true or false");
-    if (query_num(r, "limit", 50, 1, 1000, &f.limit) != 0 ||
-        query_num(r, "offset", 0, 0, INT64_MAX, &f.offset) != 0)
-        return bad_query(r, "limit must be 1-1000 and offset 0 or more");
+    if (query_num(r, "limit", 50, 1, LIMIT_MAX, &f.limit) != 0)
+        return bad_query(r, LIMIT_RANGE);
+    if (query_num(r, "offset", 0, 0, INT64_MAX, &f.offset) != 0)
+        return bad_query(r, OFFSET_RANGE);
     buf_init(&b);
     socc_error_clear(&err);
     return answer(r, store_list_json(r->app->store, &f, &b, &err), &b, &err);
@@ -231,11 +238,12 @@ enum MHD_Result api_uploads_records(struct server_req *r, int64_t id)
     int64_t sheet, limit, offset;
     struct buf b;
 
-    if (query_num(r, "sheet", -1, 0, 65535, &sheet) != 0 ||
-        query_num(r, "limit", 100, 1, 1000, &limit) != 0 ||
-        query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
-        return bad_query(r, "sheet must be 0 or more, limit 1-1000 and "
-                            "offset 0 or more");
+    if (query_num(r, "sheet", -1, 0, 65535, &sheet) != 0)
+        return bad_query(r, "sheet must be an integer in the range 0-65535");
+    if (query_num(r, "limit", 100, 1, LIMIT_MAX, &limit) != 0)
+        return bad_query(r, LIMIT_RANGE);
+    if (query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
+        return bad_query(r, OFFSET_RANGE);
     buf_init(&b);
     socc_error_clear(&err);
     return answer(r, store_records_json(r->app->store, id, (int)sheet, limit,

@@ -1,5 +1,6 @@
 #include "router.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +20,26 @@ static enum MHD_Result wrong_method(struct server_req *r, const char *allow)
 {
     r->allow = allow;
     r->close_conn = 1;
-    return respond_error(r, SOCC_E_BAD_REQUEST, 405,
-                         "method not allowed here",
-                         "use a method named in the Allow header", NULL);
+    return respond_error(r, SOCC_E_METHOD_NOT_ALLOWED, 0, NULL, NULL, NULL);
+}
+
+/*
+ * LIMIT: resumable uploads (tus 1.0) are not built; every method on
+ * /api/tus and below answers 501 UNSUPPORTED, pointing at POST /api/uploads.
+ */
+static enum MHD_Result tus(struct server_req *r)
+{
+    r->close_conn = 1;
+    return respond_error(r, SOCC_E_UNSUPPORTED, 0,
+                         "resumable uploads (tus) are not available",
+                         "upload the whole file with POST /api/uploads",
+                         NULL);
+}
+
+static int is_tus(const char *url)
+{
+    return strcmp(url, "/api/tus") == 0 ||
+           strncmp(url, "/api/tus/", 9) == 0;
 }
 
 static enum MHD_Result health(struct server_req *r)
@@ -81,15 +99,21 @@ static enum MHD_Result client_config(struct server_req *r)
     return respond_json(r, 200, &b);
 }
 
-/* "123" or "123/rest": the id, and *rest after it; -1 when not a number. */
+/*
+ * "123" or "123/rest": the id, and *rest after it; -1 when it is not a
+ * positive integer that fits in 64 bits.
+ */
 static int64_t parse_id(const char *s, const char **rest)
 {
     int64_t v = 0;
     size_t n = 0;
+    int digit;
 
-    while (s[n] >= '0' && s[n] <= '9' && n < 18) {
-        v = v * 10 + (s[n] - '0');
-        n++;
+    for (; s[n] >= '0' && s[n] <= '9'; n++) {
+        digit = s[n] - '0';
+        if (v > (INT64_MAX - digit) / 10)
+            return -1;
+        v = v * 10 + digit;
     }
     *rest = s + n;
     if (n == 0 || v <= 0 || (**rest && **rest != '/'))
@@ -106,7 +130,8 @@ static enum MHD_Result upload_item(struct server_req *r, const char *method,
 
     if (id < 0)
         return respond_error(r, SOCC_E_BAD_REQUEST, 0,
-                             "upload id must be a positive integer",
+                             "upload id must be an integer from 1 to "
+                             "9223372036854775807",
                              "use the numeric id from GET /api/uploads",
                              NULL);
     if (strcmp(rest, "") != 0 && strcmp(rest, "/records") != 0 &&
@@ -138,6 +163,8 @@ static enum MHD_Result api(struct server_req *r, const char *method,
     }
     if (strncmp(url, UPLOADS "/", sizeof(UPLOADS)) == 0)
         return upload_item(r, method, url + sizeof(UPLOADS));
+    if (is_tus(url))
+        return tus(r);
     r->close_conn = 1;
     return respond_error(r, SOCC_E_NOT_FOUND, 0, "no such route", NULL, NULL);
 }

@@ -63,6 +63,23 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/*
+ * 1 when the n bytes at s hold NUL or another control byte (a tab is
+ * allowed: blanks are trimmed later).  Checks every byte, so a value is
+ * never cut short at an embedded NUL.
+ */
+static int has_control(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return 1;
+    }
+    return 0;
+}
+
 static void trim(char *s)
 {
     size_t n = strlen(s), k = 0;
@@ -224,10 +241,15 @@ static enum socc_err on_end(void *ctx)
         dst = u->tool;
         u->has_tool = 1;
     }
-    if (dst) {
-        memcpy(dst, u->field.data ? u->field.data : "", u->field.len);
-        dst[u->field.len] = '\0';
-    }
+    if (!dst)
+        return SOCC_OK;
+    if (has_control(u->field.data, u->field.len))
+        return socc_error_set(&u->err, SOCC_E_BAD_REQUEST,
+                              "field '%s' holds a NUL or control character",
+                              u->part == PART_COMPANY ? "company"
+                                                      : "tool_type");
+    memcpy(dst, u->field.data ? u->field.data : "", u->field.len);
+    dst[u->field.len] = '\0';
     return SOCC_OK;
 }
 

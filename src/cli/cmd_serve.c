@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "core/config.h"
@@ -13,6 +14,8 @@
 
 /* How often the database's WAL is folded back while serving. */
 #define CHECKPOINT_MS 5000u
+/* Descriptors asked for at most (Linux's default fs.nr_open). */
+#define NOFILE_MAX ((rlim_t)1 << 20)
 
 static int fail(const struct socc_error *err)
 {
@@ -32,6 +35,27 @@ static void block_signals(sigset_t *set)
     sigaddset(set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, set, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * Raise the soft descriptor limit to the hard one, so the server can hold
+ * as many connections as the system lets this process have.
+ */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    rlim_t was;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
+        return;
+    was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max < NOFILE_MAX ? rl.rlim_max : NOFILE_MAX;
+    if (rl.rlim_cur <= was)
+        return;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        log_event(LOG_WARN, "http", "nofile_not_raised", NULL,
+                  "soft=%llu hard=%llu", (unsigned long long)was,
+                  (unsigned long long)rl.rlim_max);
 }
 
 static int wait_for_stop(const sigset_t *set)
@@ -64,6 +88,7 @@ int cmd_serve(int argc, char **argv)
     if (config_load(&cfg, &err) != SOCC_OK)
         return fail(&err);
     block_signals(&set);
+    raise_nofile();
     mkdir(cfg.data_dir, 0750);
     if (store_open(cfg.data_dir, &st, &err) != SOCC_OK) {
         rc = fail(&err);

@@ -1,22 +1,51 @@
 #include "server.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/log.h"
+#include "http/respond.h"
 #include "http/router.h"
 
-#define CONNECTION_TIMEOUT_S 120u
 #define CONNECTION_MEMORY (256u * 1024u)
+#define TIMEOUT_DEFAULT_S 60u        /* SOCC_CONNECTION_TIMEOUT */
+#define PER_IP_DEFAULT 256u          /* SOCC_PER_IP_CONNECTIONS */
+#define FD_RESERVE 64u               /* descriptors kept for the store */
+#define CONNECTIONS_MAX 16384u       /* whatever RLIMIT_NOFILE allows */
+/*
+ * A request line within these passes; a longer one, or more query
+ * arguments, is answered 414.  libmicrohttpd 0.9.75 stores each query
+ * argument in the connection's memory pool and, when the pool runs out,
+ * leaves the client waiting without an answer.
+ */
+#define URI_MAX 8192u
+#define QUERY_ARGS_MAX 256u
+/*
+ * LIMIT: a request line or header block larger than the connection's
+ * memory, or one with thousands of header lines, is answered by
+ * libmicrohttpd itself: a 414 or 431 HTML page with Connection: close,
+ * without the JSON error body, request id or security headers.
+ */
 
 struct server {
     struct MHD_Daemon *daemon;       /* owned */
     struct server_app app;
     struct sockaddr_storage addr;    /* where it listens */
+    int listen_fd;                   /* ours until MHD takes it, or -1 */
+    unsigned per_ip;                 /* connections per client address */
+    unsigned timeout_s;              /* idle seconds before a close */
+    unsigned conn_limit;             /* connections in all */
     uint16_t port;
 };
 
@@ -36,24 +65,71 @@ static int request_id_ok(const char *s)
     return n >= 1 && n <= 64;
 }
 
+/*
+ * A request as its URI arrives, before its headers: the id may still be
+ * replaced by the client's X-Request-Id in req_begin().
+ */
 static struct server_req *req_new(struct server *s, struct MHD_Connection *c,
-                                  const char *method, const char *url)
+                                  const char *uri)
 {
     struct server_req *r = calloc(1, sizeof(*r));
-    const char *rid;
 
     if (!r)
         return NULL;
     r->app = &s->app;
     r->conn = c;
     clock_gettime(CLOCK_MONOTONIC, &r->start);
+    snprintf(r->method, sizeof(r->method), "-");
+    snprintf(r->path, sizeof(r->path), "%.*s", (int)strcspn(uri, "?"), uri);
+    log_new_request_id(r->id);
+    return r;
+}
+
+/* The first access-handler call: method, decoded path, client's id. */
+static void req_begin(struct server_req *r, const char *method,
+                      const char *url)
+{
+    const char *rid;
+
+    r->begun = 1;
     snprintf(r->method, sizeof(r->method), "%s", method);
     snprintf(r->path, sizeof(r->path), "%s", url);
-    rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+    rid = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+                                      "X-Request-Id");
     if (rid && request_id_ok(rid))
         snprintf(r->id, sizeof(r->id), "%s", rid);
-    else
-        log_new_request_id(r->id);
+}
+
+/* 1 when the URI is longer, or has more query arguments, than we take. */
+static int uri_too_long(const char *uri, size_t len)
+{
+    const char *q = memchr(uri, '?', len);
+    size_t args = 1;
+
+    if (len > URI_MAX)
+        return 1;
+    for (; q && *q; q++)
+        args += *q == '&';
+    return q && args > QUERY_ARGS_MAX;
+}
+
+/*
+ * MHD's URI callback, before it parses the query: start the request, and
+ * for a URI we refuse, empty the query in place so MHD parses none of it.
+ * The URI lives in MHD's writable read buffer; cutting it is the only way
+ * to keep the query from exhausting the connection's memory (URI_MAX).
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct server_req *r = req_new(cls, c, uri);
+    char *q;
+
+    if (!r || !uri_too_long(uri, strlen(uri)))
+        return r;
+    r->uri_too_long = 1;
+    q = strchr(uri, '?');
+    if (q)
+        q[1] = '\0';
     return r;
 }
 
@@ -67,6 +143,95 @@ const char *server_header(struct server_req *r, const char *key)
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
 }
 
+/* What the framing headers of a request say. */
+struct framing {
+    unsigned n_length;               /* Content-Length headers */
+    unsigned n_coding;               /* Transfer-Encoding headers */
+    int lengths_differ;              /* two Content-Length values differ */
+    int coding_other;                /* a coding other than "chunked" */
+    const char *length;              /* the first Content-Length, borrowed */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+    struct framing *f = cls;
+
+    (void)kind;
+    if (!value)
+        value = "";
+    if (strcasecmp(key, "Content-Length") == 0) {
+        if (f->n_length++ && strcmp(f->length, value) != 0)
+            f->lengths_differ = 1;
+        else
+            f->length = value;
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        f->n_coding++;
+        f->coding_other |= strcasecmp(value, "chunked") != 0;
+    }
+    return MHD_YES;
+}
+
+/*
+ * Refuse a body whose length two parsers could read two ways (request
+ * smuggling): Content-Length values that differ, Content-Length with
+ * Transfer-Encoding, or a coding other than one "chunked".  NULL when the
+ * framing is sound, else the detail to answer.
+ */
+static const char *framing_fault(struct server_req *r)
+{
+    struct framing f;
+
+    memset(&f, 0, sizeof(f));
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_framing, &f);
+    if (f.lengths_differ)
+        return "Content-Length is given twice with different values";
+    if (f.n_length && f.n_coding)
+        return "Content-Length and Transfer-Encoding are both given";
+    if (f.n_coding > 1 || f.coding_other)
+        return "Transfer-Encoding must be a single \"chunked\"";
+    return NULL;
+}
+
+/*
+ * The first call of a request: refuse what we will not read, route a
+ * request that may carry a body now (so a refusal goes out before the
+ * body and without 100 Continue), else wait for the end of the request,
+ * which keeps the connection alive for the next.
+ */
+static enum MHD_Result first_call(struct server *s, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  void **con_cls)
+{
+    struct server_req *r = *con_cls;
+    const char *fault;
+
+    if (!r)
+        r = req_new(s, c, url);
+    if (!r)
+        return MHD_NO;
+    *con_cls = r;
+    req_begin(r, method, url);
+    if (r->uri_too_long) {
+        r->close_conn = 1;
+        /* LIMIT: the 414 carries code BAD_REQUEST (documented as 400). */
+        return respond_error(r, SOCC_E_BAD_REQUEST, 414,
+                             "the address is too long or has too many "
+                             "query parameters",
+                             "shorten the address", NULL);
+    }
+    fault = framing_fault(r);
+    if (fault) {
+        r->close_conn = 1;
+        return respond_error(r, SOCC_E_BAD_REQUEST, 0, fault,
+                             "send one Content-Length or chunked encoding",
+                             NULL);
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return router_begin(r, method, url);
+    return MHD_YES;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
                                  const char *url, const char *method,
                                  const char *version, const char *data,
@@ -75,20 +240,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
     struct server_req *r = *con_cls;
 
     (void)version;
-    if (!r) {
-        r = req_new(cls, c, method, url);
-        if (!r)
-            return MHD_NO;
-        *con_cls = r;
-        /*
-         * A body may follow: route now, so a refusal goes out before it
-         * is read and without 100 Continue.  Else wait for the end of
-         * the request, which keeps the connection alive for the next.
-         */
-        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-            return router_begin(r, method, url);
-        return MHD_YES;
-    }
+    if (!r || !r->begun)
+        return first_call(cls, c, url, method, con_cls);
     if (r->on_body)
         return r->on_body(r, data, size);
     r->bytes_in += *size;
@@ -219,10 +372,113 @@ static enum socc_err resolve(const char *listen, struct sockaddr_storage *ss,
     return SOCC_OK;
 }
 
+/* An environment number in [lo, hi], def when unset; -1 when bad. */
+static int env_uint(const char *name, unsigned def, unsigned lo, unsigned hi,
+                    unsigned *out)
+{
+    const char *v = getenv(name);
+    unsigned long n;
+    char *end;
+
+    *out = def;
+    if (!v || !*v)
+        return 0;
+    errno = 0;
+    n = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end || errno || n < lo || n > hi)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
+/*
+ * LIMIT: when every connection slot is taken (addresses past the per-IP
+ * limit can still fill them), new connections wait in the listen backlog
+ * until one closes, at most SOCC_CONNECTION_TIMEOUT seconds.
+ *
+ * Connections in all: two descriptors each (the socket, and an upload's
+ * temp file or a download's blob), FD_RESERVE kept back for the store.
+ */
+static unsigned connection_limit(unsigned threads)
+{
+    struct rlimit rl;
+    rlim_t n = 1024;
+    unsigned limit;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        n = rl.rlim_cur;
+    if (n > 2u * CONNECTIONS_MAX + FD_RESERVE)
+        n = 2u * CONNECTIONS_MAX + FD_RESERVE;
+    limit = n > 2u * FD_RESERVE ? (unsigned)((n - FD_RESERVE) / 2) : 32u;
+    return limit < 4u * threads ? 4u * threads : limit;
+}
+
+static enum socc_err load_limits(struct server *s, struct socc_error *err)
+{
+    if (env_uint("SOCC_PER_IP_CONNECTIONS", PER_IP_DEFAULT, 1, 1000000,
+                 &s->per_ip) != 0)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST,
+                              "SOCC_PER_IP_CONNECTIONS must be 1-1000000");
+    if (env_uint("SOCC_CONNECTION_TIMEOUT", TIMEOUT_DEFAULT_S, 1, 86400,
+                 &s->timeout_s) != 0)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST,
+                              "SOCC_CONNECTION_TIMEOUT must be 1-86400 "
+                              "seconds");
+    s->conn_limit = connection_limit(s->app.cfg->threads);
+    return SOCC_OK;
+}
+
+/* UNAVAILABLE naming the address, the port and the system's reason. */
+static enum socc_err listen_failed(const char *where, int errnum,
+                                   struct socc_error *err)
+{
+    char why[128];
+
+    snprintf(why, sizeof(why), "%s", strerror(errnum));
+    why[0] = (char)tolower((unsigned char)why[0]);
+    return socc_error_set(err, SOCC_E_UNAVAILABLE,
+                          "cannot listen on %s: %s", where, why);
+}
+
+/*
+ * Bind and listen ourselves, so a taken port is reported once, by us, with
+ * the address; MHD is handed the socket.
+ */
+static enum socc_err open_listener(struct server *s, const char *where,
+                                   struct socc_error *err)
+{
+    struct sockaddr *sa = (struct sockaddr *)&s->addr;
+    socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                              : sizeof(struct sockaddr_in);
+    int fd, on = 1, errnum;
+
+    fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                0);
+    if (fd < 0)
+        return listen_failed(where, errno, err);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (sa->sa_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    if (bind(fd, sa, len) != 0 || listen(fd, SOMAXCONN) != 0 ||
+        getsockname(fd, sa, &len) != 0) {
+        errnum = errno;
+        close(fd);
+        return listen_failed(where, errnum, err);
+    }
+    s->port = ntohs(sa->sa_family == AF_INET6
+                        ? ((struct sockaddr_in6 *)sa)->sin6_port
+                        : ((struct sockaddr_in *)sa)->sin_port);
+    s->listen_fd = fd;
+    return SOCC_OK;
+}
+
+/*
+ * epoll, not select(): select() cannot watch a descriptor past
+ * FD_SETSIZE, which idle connections reach quickly.
+ */
 static struct MHD_Daemon *start_daemon(struct server *s)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     unsigned threads = s->app.cfg->threads ? s->app.cfg->threads : 1;
 
     if (s->addr.ss_family == AF_INET6)
@@ -230,19 +486,29 @@ static struct MHD_Daemon *start_daemon(struct server *s)
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
+        MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_TIMEOUT, s->timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, s->conn_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
         MHD_OPTION_END);
+}
+
+/* Close our listening socket unless MHD already closed it. */
+static void close_listener(struct server *s)
+{
+    if (s->listen_fd >= 0 && fcntl(s->listen_fd, F_GETFD) != -1)
+        close(s->listen_fd);
+    s->listen_fd = -1;
 }
 
 enum socc_err server_start(const struct config *cfg, struct store *store,
                            struct server **out, struct socc_error *err)
 {
     struct server *s;
-    const union MHD_DaemonInfo *info;
     enum socc_err e;
 
     *out = NULL;
@@ -251,20 +517,28 @@ enum socc_err server_start(const struct config *cfg, struct store *store,
         return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
     s->app.cfg = cfg;
     s->app.store = store;
+    s->listen_fd = -1;
     e = resolve(cfg->listen, &s->addr, err);
+    if (e == SOCC_OK)
+        e = load_limits(s, err);
+    if (e == SOCC_OK)
+        e = open_listener(s, cfg->listen, err);
     if (e != SOCC_OK)
         goto out_free;
     s->daemon = start_daemon(s);
     if (!s->daemon) {
         e = socc_error_set(err, SOCC_E_UNAVAILABLE,
-                           "cannot listen on %s", cfg->listen);
-        goto out_free;
+                           "cannot serve on %s", cfg->listen);
+        goto out_close;
     }
-    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : 0;
+    log_event(LOG_INFO, "http", "limits", NULL,
+              "connections=%u per_ip=%u timeout_s=%u", s->conn_limit,
+              s->per_ip, s->timeout_s);
     *out = s;
     return SOCC_OK;
 
+out_close:
+    close_listener(s);
 out_free:
     free(s);
     return e;

@@ -2,8 +2,8 @@
 #define SOCC_SERVER_H
 
 /*
- * The HTTP server: libmicrohttpd with an internal thread pool.  It owns
- * per-request state (struct server_req), which the route handlers of
+ * The HTTP server: libmicrohttpd with an internal thread pool on epoll.
+ * It owns per-request state (struct server_req), which the route handlers of
  * router.c, api_uploads.c and static.c fill and respond.c answers.
  */
 
@@ -47,6 +47,8 @@ struct server_req {
     const char *err_name;           /* error code name answered, or NULL */
     int close_conn;                 /* answer with Connection: close */
     const char *allow;              /* Allow header of a 405, or NULL */
+    int begun;                      /* the access handler has seen it */
+    int uri_too_long;               /* refuse with 414: see server.c */
     server_body_fn on_body;         /* set by a route that reads a body */
     void *state;                    /* owned by the route */
     void (*state_free)(void *state);/* frees state; NULL when none */
@@ -54,8 +56,12 @@ struct server_req {
 
 /*
  * Parse cfg->listen ("host:port", "[::1]:port") and start serving with
- * cfg->threads worker threads.  *out is owned by the caller: server_stop().
- * BAD_REQUEST on a bad listen address, UNAVAILABLE when it cannot bind.
+ * cfg->threads worker threads.  Connection limits come from the
+ * environment: SOCC_PER_IP_CONNECTIONS (default 256 per client address),
+ * SOCC_CONNECTION_TIMEOUT (seconds idle, default 60); the total follows
+ * RLIMIT_NOFILE.  *out is owned by the caller: server_stop().
+ * BAD_REQUEST on a bad listen address or limit, UNAVAILABLE when it cannot
+ * bind, with a detail naming the address and port.
  */
 enum socc_err server_start(const struct config *cfg, struct store *store,
                            struct server **out, struct socc_error *err);

@@ -214,8 +214,7 @@ static enum MHD_Result first_call(struct server *s, struct MHD_Connection *c,
     req_begin(r, method, url);
     if (r->uri_too_long) {
         r->close_conn = 1;
-        /* LIMIT: the 414 carries code BAD_REQUEST (documented as 400). */
-        return respond_error(r, SOCC_E_BAD_REQUEST, 414,
+        return respond_error(r, SOCC_E_URI_TOO_LONG, 0,
                              "the address is too long or has too many "
                              "query parameters",
                              "shorten the address", NULL);

@@ -260,7 +260,7 @@ static void test_long_query_answered(void **state)
     assert_true(n > 20000);
     exchange(req, n, resp, sizeof(resp), &closed, &ms);
     free(req);
-    assert_json_error(resp, "HTTP/1.1 414", "BAD_REQUEST");
+    assert_json_error(resp, "HTTP/1.1 414", "URI_TOO_LONG");
     assert_int_equal(closed, 1);
     assert_true(ms < 2000);
 }

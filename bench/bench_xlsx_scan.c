@@ -6,7 +6,7 @@
  *   unzip -p siem_50m.xlsx xl/worksheets/sheet1.xml > /tmp/sheet1.xml
  *   make build/rel/libsocc.a
  *   cc -O2 -std=c11 -D_GNU_SOURCE -Isrc -o build/rel/xlsx_scan_bench \
- *       tests/unit/ingest/xlsx_scan_bench.c build/rel/libsocc.a \
+ *       bench/bench_xlsx_scan.c build/rel/libsocc.a \
  *       $(pkg-config --libs expat) -lm
  *   build/rel/xlsx_scan_bench /tmp/sheet1.xml
  */

@@ -19,8 +19,10 @@ E2E_SRC := $(sort $(wildcard tests/e2e/test_*.c))
 # (ASan + UBSan, what `make test` runs).
 REL := build/rel
 SAN := build/san
+# The test build treats a warning as a bug (STYLE.md); the release build of
+# `make run` only reports them, so a newer compiler cannot stop a user.
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-            -fno-sanitize-recover=undefined
+            -fno-sanitize-recover=undefined -Werror
 
 .PHONY: all run test deps deps-test fuzz bench clean check-style cppcheck
 

@@ -24,13 +24,13 @@ size_t utf8_put(char *out, uint32_t cp)
     return 4;
 }
 
-size_t utf8_valid(const unsigned char *s, size_t n)
+int utf8_scan(const unsigned char *s, size_t n)
 {
     unsigned char lo = 0x80, hi = 0xBF;
     size_t need, i;
 
     if (n == 0)
-        return 0;
+        return -1;
     if (s[0] < 0x80)
         return 1;
     if (s[0] < 0xC2 || s[0] > 0xF4)
@@ -46,13 +46,20 @@ size_t utf8_valid(const unsigned char *s, size_t n)
         lo = s[0] == 0xF0 ? 0x90 : 0x80;
         hi = s[0] == 0xF4 ? 0x8F : 0xBF;   /* nothing past U+10FFFF */
     }
-    if (n < need)
-        return 0;
     for (i = 1; i < need; i++) {
+        if (i >= n)
+            return -1;
         if (s[i] < lo || s[i] > hi)
             return 0;
         lo = 0x80;
         hi = 0xBF;
     }
-    return need;
+    return (int)need;
+}
+
+size_t utf8_valid(const unsigned char *s, size_t n)
+{
+    int k = utf8_scan(s, n);
+
+    return k > 0 ? (size_t)k : 0;
 }

@@ -14,4 +14,10 @@ size_t utf8_put(char *out, uint32_t cp);
  */
 size_t utf8_valid(const unsigned char *s, size_t n);
 
+/*
+ * As utf8_valid(), for a stream read in pieces: -1 when s[0..n) is the
+ * valid beginning of a sequence that n cuts short (more bytes may come).
+ */
+int utf8_scan(const unsigned char *s, size_t n);
+
 #endif

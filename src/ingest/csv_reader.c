@@ -129,41 +129,6 @@ static const char empty_text[1] = "";
 /* ---- decoding ---------------------------------------------------------- */
 
 
-/*
- * Length (1-4) of the well-formed UTF-8 sequence at s[0..n), 0 when the
- * bytes cannot start one (overlong forms and surrogates included), -1 when
- * they are a valid beginning cut short by n.
- */
-static int utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char lo = 0x80, hi = 0xBF;
-    int need, i;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] < 0xC2 || s[0] > 0xF4)
-        return 0;
-    if (s[0] < 0xE0) {
-        need = 2;
-    } else if (s[0] < 0xF0) {
-        need = 3;
-        lo = s[0] == 0xE0 ? 0xA0 : 0x80;
-        hi = s[0] == 0xED ? 0x9F : 0xBF;
-    } else {
-        need = 4;
-        lo = s[0] == 0xF0 ? 0x90 : 0x80;
-        hi = s[0] == 0xF4 ? 0x8F : 0xBF;
-    }
-    for (i = 1; i < need; i++) {
-        if ((size_t)i >= n)
-            return -1;
-        if (s[i] < lo || s[i] > hi)
-            return 0;
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return need;
-}
 
 /* Bytes at the start of s[0..n) that are complete, valid UTF-8. */
 static size_t utf8_prefix(const unsigned char *s, size_t n)
@@ -184,7 +149,7 @@ static size_t utf8_prefix(const unsigned char *s, size_t n)
             i++;
             continue;
         }
-        k = utf8_seq(s + i, n - i);
+        k = utf8_scan(s + i, n - i);
         if (k <= 0)
             return i;
         i += (size_t)k;
@@ -230,7 +195,7 @@ static void decode_utf8(struct csv *c)
         i += v;
         if (i == n || c->cap - c->len < 4)
             break;
-        k = utf8_seq(s + i, n - i);
+        k = utf8_scan(s + i, n - i);
         if (k > 0)
             break;
         if (k < 0 && !c->raw_eof)
@@ -353,7 +318,7 @@ static int looks_cp1252(const unsigned char *s, size_t n)
             multi |= s[i] >= 0x80;
         if (i == n)
             break;
-        k = utf8_seq(s + i, n - i);
+        k = utf8_scan(s + i, n - i);
         if (k < 0)
             break;
         bad = 1;

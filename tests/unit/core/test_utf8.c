@@ -40,6 +40,12 @@ static void validates(void **state)
     p = (const unsigned char *)"\x80";               /* stray */
     assert_int_equal(utf8_valid(p, 1), 0);
     assert_int_equal(utf8_valid(p, 0), 0);
+    /* a stream cut in the middle of a sequence may go on */
+    p = (const unsigned char *)"\xe2\x82\xac";
+    assert_int_equal(utf8_scan(p, 2), -1);
+    assert_int_equal(utf8_scan(p, 3), 3);
+    p = (const unsigned char *)"\xe2\x41";
+    assert_int_equal(utf8_scan(p, 2), 0);
 }
 
 int main(void)

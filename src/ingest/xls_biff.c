@@ -803,7 +803,10 @@ static enum socc_err run_workbook(struct biff *b)
                                   "holds no BOF record", i + 1, s->pos);
         if (t != BOF_WORKSHEET)
             continue;           /* a chart or macro sheet */
-        rc = run_sheet(b, s->pos, b->names.data + s->name_off, s->name_len);
+        /* names.data is NULL while every BOUNDSHEET name was empty */
+        rc = run_sheet(b, s->pos,
+                       b->names.data ? b->names.data + s->name_off : "",
+                       s->name_len);
     }
     return rc;
 }

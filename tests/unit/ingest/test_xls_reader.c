@@ -772,6 +772,9 @@ static void test_fuzz_regressions(void **state)
         /* a zero-length first record once added an offset to a NULL body */
         { "tests/fixtures/xls/fuzz-empty-first-record.xls",
           SOCC_E_CORRUPTED_FILE },
+        /* BOUNDSHEETs with empty names left the name buffer NULL */
+        { "tests/fixtures/xls/fuzz-empty-sheet-names.xls",
+          SOCC_E_CORRUPTED_FILE },
     };
     struct st_book b;
     struct row_sink sink;

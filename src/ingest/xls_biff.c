@@ -574,6 +574,8 @@ static enum socc_err on_labelsst(struct biff *b, uint32_t row, uint32_t col)
     if (i >= b->nsst)
         return socc_error_set(b->err, SOCC_E_CORRUPTED_FILE,
                               "shared string %u of %u missing", i, b->nsst);
+    if (b->sstoff[i + 1] == b->sstoff[i])
+        return SOCC_OK;   /* an empty string: sst.data may still be NULL */
     return put(b, row, col, ROW_CELL_STRING, b->sst.data + b->sstoff[i],
                b->sstoff[i + 1] - b->sstoff[i]);
 }

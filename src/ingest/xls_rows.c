@@ -176,8 +176,9 @@ static enum socc_err replay(struct xls_rows *r)
     for (i = 0; rc == SOCC_OK && i < r->nkept; i++) {
         const struct xls_rows_cell *k = &r->kept[i];
 
-        rc = xls_rows_put(r, k->row, k->col, k->kind,
-                          r->kepttext.data + k->off, k->len);
+        if (k->len)   /* kepttext.data is NULL while all kept were empty */
+            rc = xls_rows_put(r, k->row, k->col, k->kind,
+                              r->kepttext.data + k->off, k->len);
     }
     r->nkept = 0;
     buf_reset(&r->kepttext);

@@ -22,7 +22,8 @@
 #define TIMEOUT_DEFAULT_S 60u        /* SOCC_CONNECTION_TIMEOUT */
 #define PER_IP_DEFAULT 256u          /* SOCC_PER_IP_CONNECTIONS */
 #define FD_RESERVE 64u               /* descriptors kept for the store */
-#define CONNECTIONS_MAX 16384u       /* whatever RLIMIT_NOFILE allows */
+#define CONNECTIONS_MAX 4096u        /* a thread each; RLIMIT_NOFILE too */
+#define THREAD_STACK (1024u * 1024u) /* per connection thread */
 /*
  * A request line within these passes; a longer one, or more query
  * arguments, is answered 414.  libmicrohttpd 0.9.75 stores each query
@@ -472,13 +473,16 @@ static enum socc_err open_listener(struct server *s, const char *where,
 }
 
 /*
- * epoll, not select(): select() cannot watch a descriptor past
- * FD_SETSIZE, which idle connections reach quickly.
+ * A thread per connection: an upload runs the whole pipeline (seconds for
+ * a large workbook) in its connection's thread, and with a shared pool
+ * every other connection given to that worker would wait for it.  poll(),
+ * not select(): select() cannot watch a descriptor past FD_SETSIZE, which
+ * idle connections reach quickly.
  */
 static struct MHD_Daemon *start_daemon(struct server *s)
 {
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-    unsigned threads = s->app.cfg->threads ? s->app.cfg->threads : 1;
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 
     if (s->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -486,7 +490,7 @@ static struct MHD_Daemon *start_daemon(struct server *s)
         flags, 0, NULL, NULL, on_access, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_CONNECTION_TIMEOUT, s->timeout_s,

@@ -236,30 +236,65 @@ static enum socc_err stage_duplicates(struct job *j)
                           (long long)j->out->existing.id);
 }
 
-static enum socc_err stage_process(struct job *j, struct table *t)
+/* Parse the file into the spool; no database lock is held meanwhile. */
+static enum socc_err stage_process(struct job *j, struct table *t,
+                                   struct spool *sp)
 {
-    struct store_writer *w = NULL;
     enum socc_err rc;
 
     j->out->stage = "processing";
-    rc = store_writer_begin(j->st, &j->meta, &w, &j->out->existing, j->err);
-    if (rc != SOCC_OK)
-        return rc;
-    table_set_writer(t, w);
+    table_set_spool(t, sp);
     rc = run_reader(j->det.kind, j->in->path, j->in->size, j->cfg, t,
                     j->err);
     if (rc == SOCC_OK && table_records(t) == 0)
         table_warn(t, "the file holds no data rows");
-    if (rc == SOCC_OK) {
-        j->out->stage = "saving";
+    return rc;
+}
+
+/*
+ * One short write transaction: the unique (company, file_hash) index
+ * settles a race with a concurrent copy, the spooled records go in, the
+ * blob is kept, and the commit is durable.
+ */
+static enum socc_err stage_save(struct job *j, struct table *t,
+                                struct spool *sp)
+{
+    struct store_writer *w = NULL;
+    enum socc_err rc;
+
+    j->out->stage = "saving";
+    rc = store_writer_begin(j->st, &j->meta, &w, &j->out->existing, j->err);
+    if (rc != SOCC_OK)
+        return rc;
+    rc = spool_replay(sp, w, j->err);
+    if (rc == SOCC_OK)
         rc = store_writer_blob(w, j->in->path, j->meta.file_hash, j->err);
-    }
     if (rc != SOCC_OK) {
         store_writer_abort(w);
         return rc;
     }
     return store_writer_commit(w, now_ms() - j->t0, table_warnings_json(t),
                                &j->out->upload, j->err);
+}
+
+/* Spool, parse, save. */
+static enum socc_err stage_rest(struct job *j, struct table *t)
+{
+    struct spool *sp = NULL;
+    enum socc_err rc = spool_new(store_tmp_dir(j->st), &sp, j->err);
+
+    if (rc == SOCC_OK)
+        rc = stage_process(j, t, sp);
+    log_event(LOG_DEBUG, "ingest", "stage_done", j->in->req_id,
+              "stage=processing ms=%lld spooled=%llu",
+              (long long)(now_ms() - j->t0),
+              (unsigned long long)(sp ? spool_bytes(sp) : 0));
+    if (rc == SOCC_OK)
+        rc = stage_save(j, t, sp);
+    log_event(LOG_DEBUG, "ingest", "stage_done", j->in->req_id,
+              "stage=saving ms=%lld", (long long)(now_ms() - j->t0));
+    spool_free(sp);
+    return rc;
 }
 
 static void log_outcome(const struct job *j, enum socc_err rc)
@@ -333,7 +368,7 @@ enum socc_err pipeline_run(struct store *st, const struct config *cfg,
     if (rc == SOCC_OK)
         rc = stage_duplicates(&j);
     if (rc == SOCC_OK)
-        rc = stage_process(&j, t);
+        rc = stage_rest(&j, t);
 out:
     if (rc != SOCC_OK)
         unlink(in->path);   /* after success the blob holds the bytes */

@@ -16,7 +16,7 @@ struct nameset {
 };
 
 struct table {
-    struct store_writer *w;       /* borrowed */
+    struct spool *sp;             /* borrowed: where records go */
     struct socc_error err;        /* what stopped the sink */
     int sheet;                    /* current sheet index, -1 before */
     int infer_numbers;            /* text that reads as a number is one */
@@ -45,13 +45,13 @@ struct table {
     struct buf warnings;          /* JSON array */
 };
 
-struct table *table_new(struct store_writer *w)
+struct table *table_new(struct spool *sp)
 {
     struct table *t = calloc(1, sizeof(*t));
 
     if (!t)
         return NULL;
-    t->w = w;
+    t->sp = sp;
     t->sheet = -1;
     buf_init(&t->pending);
     buf_init(&t->names);
@@ -79,7 +79,7 @@ void table_free(struct table *t)
 
 int64_t table_records(const struct table *t) { return t->records; }
 
-void table_set_writer(struct table *t, struct store_writer *w) { t->w = w; }
+void table_set_spool(struct table *t, struct spool *sp) { t->sp = sp; }
 
 void table_set_infer_numbers(struct table *t, int on) { t->infer_numbers = on; }
 
@@ -402,8 +402,8 @@ static enum socc_err write_record(struct table *t, uint32_t row_num,
         return rc;
     t->sheet_rows++;
     t->records++;
-    return store_writer_record(t->w, t->sheet, row_num, t->rowjson.data,
-                               t->rowjson.len, &t->err);
+    return spool_record(t->sp, t->sheet, row_num, t->rowjson.data,
+                        t->rowjson.len, &t->err);
 }
 
 static uint32_t filled(const struct row_cell *c, size_t n)
@@ -552,7 +552,7 @@ static enum socc_err sk_sheet_begin(void *ctx, const char *name, size_t len)
     t->npending = 0;
     buf_reset(&t->pending);
     reset_columns(t);
-    return store_writer_sheet(t->w, t->sheet, t->sheet_name, &t->err);
+    return spool_sheet(t->sp, t->sheet, t->sheet_name, &t->err);
 }
 
 static enum socc_err sk_row(void *ctx, uint32_t row_num,
@@ -609,7 +609,7 @@ static enum socc_err sk_sheet_end(void *ctx)
                  t->sheet_name[0] ? t->sheet_name : "1");
         table_warn(t, msg);
     }
-    return store_writer_sheet_done(t->w, t->sheet, t->sheet_rows,
+    return spool_sheet_done(t->sp, t->sheet, t->sheet_rows,
                                    t->colsjson.data, t->ncols, t->header_row,
                                    &t->err);
 }

@@ -25,15 +25,16 @@
 
 #include "core/buf.h"
 #include "ingest/row.h"
-#include "store/store.h"
+#include "ingest/spool.h"
 
 #define TABLE_PROBE_ROWS 16
 
 struct table;
 
-/* w is borrowed: the table writes into it (NULL: set it later). */
-struct table *table_new(struct store_writer *w);
-void table_set_writer(struct table *t, struct store_writer *w);
+/* sp is borrowed: the table writes sheets and records into it (NULL: set
+ * it later with table_set_spool). */
+struct table *table_new(struct spool *sp);
+void table_set_spool(struct table *t, struct spool *sp);
 /*
  * Text formats (CSV) carry no types: with on, a text cell that reads as a
  * plain decimal number ("-5", "+7", "0.25", "1e3"; at most 15 digits, no

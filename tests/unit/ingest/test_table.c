@@ -7,6 +7,7 @@ struct fx {
     char dir[256];
     struct store *st;
     struct store_writer *w;
+    struct spool *sp;
     struct table *t;
     struct row_sink sink;
     char hash[65];
@@ -28,7 +29,8 @@ static int setup(void **state)
     strcpy(u.file_type, "csv");
     snprintf(u.file_hash, sizeof(u.file_hash), "%064d", ++n);
     assert_int_equal(store_writer_begin(f->st, &u, &f->w, &ex, &e), SOCC_OK);
-    f->t = table_new(f->w);
+    assert_int_equal(spool_new(f->dir, &f->sp, &e), SOCC_OK);
+    f->t = table_new(f->sp);
     f->sink = table_sink(f->t);
     *state = f;
     return 0;
@@ -39,6 +41,7 @@ static int teardown(void **state)
     struct fx *f = *state;
 
     table_free(f->t);
+    spool_free(f->sp);
     store_writer_abort(f->w);
     store_close(f->st);
     st_rmtree(f->dir);
@@ -73,6 +76,7 @@ static void finish(struct fx *f, struct buf *up, struct buf *recs)
     struct store_upload u;
     struct socc_error e;
 
+    assert_int_equal(spool_replay(f->sp, f->w, &e), SOCC_OK);
     assert_int_equal(store_writer_commit(f->w, 1, table_warnings_json(f->t),
                                          &u, &e), SOCC_OK);
     f->w = NULL;

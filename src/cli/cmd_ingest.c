@@ -19,11 +19,6 @@
 #include "ingest/pipeline.h"
 #include "store/store.h"
 
-/*
- * Copy src into a new temp file in dir (in the kernel, with
- * copy_file_range), then hash the copy: the hash is of the bytes we keep,
- * even if src changes meanwhile.  Sets *size.
- */
 /* One chunk from in to out: in the kernel when it can, else by read/write. */
 static ssize_t copy_chunk(int in, int out, int *kernel)
 {
@@ -73,9 +68,16 @@ static enum socc_err copy_in(int in, int out, const struct config *cfg,
     }
 }
 
-static enum socc_err receive(const char *src, const struct config *cfg,
-                             const char *dir, char *tmp, size_t tmpn,
-                             char hash[65], uint64_t *size,
+/*
+ * Copy src into a new locked temp file of the store (tmp, size tmpn) and
+ * hash the copy: the hash is of the bytes we keep, even if src changes
+ * meanwhile.  Sets *size and *fd: the temp file's descriptor, which holds
+ * the lock that keeps sweeps off it; the caller closes it once the
+ * pipeline has taken the file.  On failure the temp file is gone.
+ */
+static enum socc_err receive(struct store *st, const char *src,
+                             const struct config *cfg, char *tmp, size_t tmpn,
+                             char hash[65], uint64_t *size, int *fd,
                              struct socc_error *err)
 {
     struct stat sb;
@@ -83,6 +85,7 @@ static enum socc_err receive(const char *src, const struct config *cfg,
     enum socc_err rc;
 
     *size = 0;
+    *fd = -1;
     in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return socc_error_set(err, SOCC_E_BAD_REQUEST, "cannot open %s: %s",
@@ -99,20 +102,24 @@ static enum socc_err receive(const char *src, const struct config *cfg,
                               (long long)sb.st_size,
                               (unsigned long long)cfg->max_file_size);
     }
-    snprintf(tmp, tmpn, "%s/ingest-XXXXXX", dir);
-    out = mkostemp(tmp, O_CLOEXEC);
+    out = store_tmp_create(st, "ingest", tmp, tmpn);
     if (out < 0) {
+        rc = socc_error_set(err, SOCC_E_INTERNAL, "cannot create temp file: "
+                            "%s", strerror(errno));
         close(in);
-        return socc_error_set(err, SOCC_E_INTERNAL, "cannot create temp file");
+        return rc;
     }
     rc = copy_in(in, out, cfg, size, err);
     close(in);
-    close(out);
     if (rc == SOCC_OK && sha256_file_hex(tmp, hash) != 0)
         rc = socc_error_set(err, SOCC_E_INTERNAL, "cannot hash the copy");
-    if (rc != SOCC_OK)
+    if (rc != SOCC_OK) {
         unlink(tmp);
-    return rc;
+        close(out);
+        return rc;
+    }
+    *fd = out;
+    return SOCC_OK;
 }
 
 static const char *base_name(const char *path)
@@ -130,12 +137,13 @@ static int ingest_one(struct store *st, const struct config *cfg,
     struct socc_error err;
     char tmp[1200], hash[65], req[17];
     uint64_t size;
+    int fd;
     enum socc_err rc;
 
     socc_error_clear(&err);
+    memset(&out, 0, sizeof(out));
     log_new_request_id(req);
-    rc = receive(file, cfg, store_tmp_dir(st), tmp, sizeof(tmp), hash, &size,
-                 &err);
+    rc = receive(st, file, cfg, tmp, sizeof(tmp), hash, &size, &fd, &err);
     if (rc == SOCC_OK) {
         memset(&in, 0, sizeof(in));
         in.company = company;
@@ -146,6 +154,7 @@ static int ingest_one(struct store *st, const struct config *cfg,
         in.hash = hash;
         in.size = size;
         rc = pipeline_run(st, cfg, &in, &out, &err);
+        close(fd);   /* the pipeline took the file: the lock can go */
     }
     if (rc == SOCC_OK) {
         printf("%s: id=%lld records=%lld sheets=%lld sha256=%s ms=%lld\n",

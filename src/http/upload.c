@@ -23,7 +23,7 @@ struct upload {
     char company[UPLOAD_FIELD_MAX + 1];
     char tool[UPLOAD_FIELD_MAX + 1];
     int has_company, has_tool;
-    int fd;                          /* temp file, -1 when closed */
+    int fd;                          /* temp file, locked while open, or -1 */
     char tmp_path[1200];             /* "" once handed over or removed */
     struct sha256 sha;
     int sha_live;                    /* 1 while sha holds a context */
@@ -125,9 +125,8 @@ static enum socc_err file_begin(struct upload *u,
                               "the file part has no file name");
     pipeline_safe_name(p->filename, p->filename_len, u->filename,
                        sizeof(u->filename));
-    snprintf(u->tmp_path, sizeof(u->tmp_path), "%s/upload-XXXXXX",
-             store_tmp_dir(u->store));
-    u->fd = mkstemp(u->tmp_path);
+    u->fd = store_tmp_create(u->store, "upload", u->tmp_path,
+                             sizeof(u->tmp_path));
     if (u->fd < 0) {
         u->tmp_path[0] = '\0';
         return socc_error_set(&u->err, SOCC_E_INTERNAL,
@@ -226,13 +225,7 @@ static enum socc_err on_end(void *ctx)
         sha256_final_hex(&u->sha, u->hash);
         u->sha_live = 0;
         u->file_done = 1;
-        if (close(u->fd) != 0) {
-            u->fd = -1;
-            return socc_error_set(&u->err, SOCC_E_INTERNAL,
-                                  "cannot close the temp file");
-        }
-        u->fd = -1;
-        return SOCC_OK;
+        return SOCC_OK;   /* fd stays open, and locked, until the pipeline */
     }
     if (u->part == PART_COMPANY) {
         dst = u->company;
@@ -346,7 +339,9 @@ enum socc_err upload_finish(struct upload *u, struct pipeline_output *out,
     in.hash = u->hash;
     in.size = u->file_size;
     e = pipeline_run(u->store, u->cfg, &in, out, err);
-    u->tmp_path[0] = '\0';
+    u->tmp_path[0] = '\0';   /* the pipeline took it: moved or removed */
+    close(u->fd);
+    u->fd = -1;
     return e;
 }
 
@@ -354,10 +349,10 @@ void upload_free(struct upload *u)
 {
     if (!u)
         return;
+    if (u->tmp_path[0])
+        unlink(u->tmp_path);   /* while still locked: no sweep races us */
     if (u->fd >= 0)
         close(u->fd);
-    if (u->tmp_path[0])
-        unlink(u->tmp_path);
     if (u->sha_live)
         sha256_release(&u->sha);
     multipart_free(u->mp);

@@ -84,9 +84,20 @@ void store_blob_path(struct store *s, const char *hash, char *out, size_t n);
 /* Directory for temp files (on the blob file system). */
 const char *store_tmp_dir(struct store *s);
 /*
- * Remove regular files of the temp directory not modified for max_age_s
- * seconds: uploads cut short by a crash.  Runs when a store opens and
- * from the checkpointer.  Returns how many went.
+ * Create <tmp dir>/<prefix>-XXXXXX (path written into path, size n) and
+ * lock it (flock, exclusive) so that no sweep removes it.  Returns the fd,
+ * owned by the caller, or -1 with errno set.  The lock lasts while the fd
+ * is open: keep it open until the file is handed on (pipeline_run() has
+ * returned) or removed.
+ */
+int store_tmp_create(struct store *s, const char *prefix, char *path,
+                     size_t n);
+/*
+ * Remove regular files of the temp directory that no process holds
+ * locked and that were not modified for max_age_s seconds: uploads cut
+ * short by a crash.  Runs when a store opens and from the checkpointer,
+ * with the grace period SOCC_TMP_GRACE (seconds, default 60).  Returns
+ * how many went.
  */
 int store_sweep_tmp(struct store *s, long max_age_s);
 

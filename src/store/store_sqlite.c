@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,8 +31,17 @@
 #define KEY_MAX_ORD ((1ll << KEY_ORD_BITS) - 1)
 /* A WAL larger than this is checkpointed when the store opens. */
 #define WAL_OPEN_LIMIT (64ll * 1024 * 1024)
-/* Temp files untouched this long are left over from a crash. */
-#define TMP_MAX_AGE 3600
+/*
+ * A temp file nobody holds locked is left over from a crash once it is
+ * this old (seconds; SOCC_TMP_GRACE overrides).  The grace covers the
+ * moment between mkstemp and flock, and writers that take no lock.
+ */
+#define TMP_GRACE_DEFAULT 60
+#define TMP_GRACE_MAX 86400
+/* The checkpointer sweeps the temp directory this often (seconds). */
+#define TMP_SWEEP_EVERY 300
+/* Names store_tmp_create() tries before giving up. */
+#define TMP_CREATE_TRIES 4
 /* The background checkpointer acts once the WAL passes this. */
 #define WAL_BG_LIMIT (4ll * 1024 * 1024)
 
@@ -49,6 +59,7 @@ struct store {
     int ckpt_stop;            /* guarded by mu */
     pthread_cond_t ckpt_cv;
     unsigned ckpt_interval_ms;
+    long tmp_grace;           /* seconds, see TMP_GRACE_DEFAULT */
 };
 
 struct store_writer {
@@ -212,6 +223,25 @@ static enum socc_err migrate(struct store *s, sqlite3 *db,
     return SOCC_OK;
 }
 
+/* SOCC_TMP_GRACE in seconds (0-86400), else TMP_GRACE_DEFAULT. */
+static long tmp_grace_from_env(void)
+{
+    const char *v = getenv("SOCC_TMP_GRACE");
+    char *end;
+    long n;
+
+    if (!v || !*v)
+        return TMP_GRACE_DEFAULT;
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || *end || n < 0 || n > TMP_GRACE_MAX) {
+        log_event(LOG_WARN, "store", "bad_tmp_grace", NULL,
+                  "value=\"%.32s\" used=%d", v, TMP_GRACE_DEFAULT);
+        return TMP_GRACE_DEFAULT;
+    }
+    return n;
+}
+
 enum socc_err store_open(const char *data_dir, struct store **out,
                          struct socc_error *err)
 {
@@ -229,6 +259,7 @@ enum socc_err store_open(const char *data_dir, struct store **out,
     snprintf(s->db_path, sizeof(s->db_path), "%s/socc.db", data_dir);
     snprintf(s->blob_dir, sizeof(s->blob_dir), "%s/blobs", data_dir);
     snprintf(s->tmp_dir, sizeof(s->tmp_dir), "%s/tmp", data_dir);
+    s->tmp_grace = tmp_grace_from_env();
     if (mkdir_p(s->dir) || mkdir_p(s->blob_dir) || mkdir_p(s->tmp_dir)) {
         store_close(s);
         return socc_error_set(err, SOCC_E_INTERNAL,
@@ -244,7 +275,7 @@ enum socc_err store_open(const char *data_dir, struct store **out,
     conn_put(s, db);
     if (rc == SOCC_OK) {
         store_checkpoint(s, WAL_OPEN_LIMIT);
-        store_sweep_tmp(s, TMP_MAX_AGE);
+        store_sweep_tmp(s, s->tmp_grace);
     }
     if (rc != SOCC_OK) {
         store_close(s);
@@ -274,6 +305,55 @@ void store_close(struct store *s)
 
 /* ---- temp files ---- */
 
+int store_tmp_create(struct store *s, const char *prefix, char *path,
+                     size_t n)
+{
+    int fd, tries, e;
+
+    for (tries = 0; tries < TMP_CREATE_TRIES; tries++) {
+        int len = snprintf(path, n, "%s/%s-XXXXXX", s->tmp_dir, prefix);
+
+        if (len < 0 || (size_t)len >= n) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        fd = mkostemp(path, O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return fd;
+        e = errno;
+        unlink(path);
+        close(fd);
+        errno = e;
+        if (e != EWOULDBLOCK)
+            return -1;
+        /* a sweep holds a file of this name for a moment: take another */
+    }
+    return -1;
+}
+
+/*
+ * Remove path when it is still the file lstat saw (same inode), nobody
+ * holds it locked and it was not modified for max_age_s.  1 when removed.
+ */
+static int sweep_one(const char *path, const struct stat *seen, time_t now,
+                     long max_age_s)
+{
+    struct stat sb;
+    int fd, gone = 0;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &sb) == 0 &&
+        sb.st_ino == seen->st_ino && sb.st_dev == seen->st_dev &&
+        S_ISREG(sb.st_mode) && now - sb.st_mtime >= max_age_s)
+        gone = unlink(path) == 0;
+    close(fd);
+    return gone;
+}
+
 int store_sweep_tmp(struct store *s, long max_age_s)
 {
     DIR *d = opendir(s->tmp_dir);
@@ -292,8 +372,7 @@ int store_sweep_tmp(struct store *s, long max_age_s)
         if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
             now - sb.st_mtime < max_age_s)
             continue;
-        if (unlink(path) == 0)
-            n++;
+        n += sweep_one(path, &sb, now, max_age_s);
     }
     closedir(d);
     if (n)
@@ -352,8 +431,8 @@ static void *ckpt_main(void *arg)
             break;
         pthread_mutex_unlock(&s->mu);
         store_checkpoint(s, WAL_BG_LIMIT);
-        if (time(NULL) - swept >= TMP_MAX_AGE / 4) {
-            store_sweep_tmp(s, TMP_MAX_AGE);
+        if (time(NULL) - swept >= TMP_SWEEP_EVERY) {
+            store_sweep_tmp(s, s->tmp_grace);
             swept = time(NULL);
         }
         pthread_mutex_lock(&s->mu);

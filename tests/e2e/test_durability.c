@@ -1,9 +1,12 @@
 /*
  * What a 201 promises: an upload the server acknowledged survives the
  * server being killed (SIGKILL, no clean shutdown) at once, and an upload
- * cut short by a kill leaves nothing half-stored behind.
+ * cut short by a kill leaves nothing half-stored behind, not even its
+ * temp file once the server is back.
  */
 #include "socc_test.h"
+
+#include <dirent.h>
 
 #include "e2e.h"
 
@@ -29,9 +32,50 @@ static void kill_and_restart(void)
     assert_true(e2e_healthy(&srv));
 }
 
+/* Files in the server's data/tmp whose names start with prefix. */
+static int tmp_files(const char *prefix)
+{
+    char path[300];
+    struct dirent *e;
+    DIR *d;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "%s/tmp", srv.dir);
+    d = opendir(path);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+/*
+ * A second process on the same data dir (socc ingest, which sweeps the
+ * temp directory when it opens the store) while the server is receiving.
+ */
+static void ingest_alongside(void)
+{
+    const char *bin = getenv("SOCC_BIN");
+    char csv[300], cmd[1200];
+    FILE *fp;
+
+    snprintf(csv, sizeof(csv), "%s/other.csv", srv.dir);
+    fp = fopen(csv, "w");
+    assert_non_null(fp);
+    fputs("host,n\nweb,1\n", fp);
+    fclose(fp);
+    snprintf(cmd, sizeof(cmd), "SOCC_DATA_DIR='%s' SOCC_TMP_GRACE=0 timeout "
+             "-s KILL 30 '%s' ingest --company other --tool siem '%s' "
+             ">/dev/null", srv.dir, bin ? bin : "build/san/socc", csv);
+    assert_int_equal(system(cmd), 0);
+}
+
 static int setup(void **state)
 {
     (void)state;
+    /* no grace for unlocked temp files: every start sweeps what the kill
+     * left at once (the restarts inherit this) */
+    setenv("SOCC_TMP_GRACE", "0", 1);
     return e2e_start(&srv, NULL);
 }
 
@@ -100,8 +144,12 @@ static void cut_upload_leaves_nothing(void **state)
         assert_int_equal(e2e_send_all(fd, row, (size_t)n), 0);
     }
     usleep(200000);
+    assert_int_equal(tmp_files("upload-"), 1);   /* being received */
+    ingest_alongside();
+    assert_int_equal(tmp_files("upload-"), 1);   /* locked: never swept */
     kill_and_restart();
     close(fd);
+    assert_int_equal(tmp_files("upload-"), 0);
     snprintf(listing, sizeof(listing), "/api/uploads?company=cut");
     memset(&r, 0, sizeof(r));
     assert_int_equal(e2e_get(&srv, listing, NULL, &r), CURLE_OK);

@@ -325,6 +325,68 @@ static void stale_temp_files_swept(void **state)
     assert_int_equal(stat(fresh, &sb), 0);
 }
 
+/* Set path's access and modification times age_s seconds back. */
+static void age(const char *path, long age_s)
+{
+    struct timespec ts[2];
+
+    ts[0].tv_sec = ts[1].tv_sec = time(NULL) - age_s;
+    ts[0].tv_nsec = ts[1].tv_nsec = 0;
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* A crash leaves a temp file; one a live writer still holds must stay. */
+static void locked_temp_file_survives_sweep(void **state)
+{
+    struct fx *f = *state;
+    char held[512], orphan[512];
+    struct stat sb;
+    int fd;
+
+    fd = store_tmp_create(f->st, "upload", held, sizeof(held));
+    assert_true(fd >= 0);
+    assert_non_null(strstr(held, "/tmp/upload-"));
+    st_write_file(store_tmp_dir(f->st), "upload-orphan", "x", 1, orphan,
+                  sizeof(orphan));
+    age(held, 7200);
+    age(orphan, 7200);
+    assert_int_equal(store_sweep_tmp(f->st, 60), 1);
+    assert_int_not_equal(stat(orphan, &sb), 0);
+    assert_int_equal(stat(held, &sb), 0);
+    /* the writer is gone (its fd closed, as by kill -9): now it may go */
+    close(fd);
+    assert_int_equal(store_sweep_tmp(f->st, 60), 1);
+    assert_int_not_equal(stat(held, &sb), 0);
+}
+
+/*
+ * Within the grace period even an unlocked file stays (a writer may be
+ * between mkstemp and flock); SOCC_TMP_GRACE sets it for store_open.
+ */
+static void grace_period_from_env(void **state)
+{
+    struct fx *f = *state;
+    char fresh[512], held[512];
+    struct store *again;
+    struct socc_error e;
+    struct stat sb;
+    int fd;
+
+    st_write_file(store_tmp_dir(f->st), "ingest-fresh", "y", 1, fresh,
+                  sizeof(fresh));
+    assert_int_equal(store_sweep_tmp(f->st, 60), 0);
+    assert_int_equal(stat(fresh, &sb), 0);
+    fd = store_tmp_create(f->st, "ingest", held, sizeof(held));
+    assert_true(fd >= 0);
+    setenv("SOCC_TMP_GRACE", "0", 1);
+    assert_int_equal(store_open(f->dir, &again, &e), SOCC_OK);
+    unsetenv("SOCC_TMP_GRACE");
+    assert_int_not_equal(stat(fresh, &sb), 0);
+    assert_int_equal(stat(held, &sb), 0);
+    store_close(again);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +402,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(aborted_upload_drops_its_blob, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(stale_temp_files_swept, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(locked_temp_file_survives_sweep, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(grace_period_from_env, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -144,12 +144,13 @@ static enum socc_err validate(const struct config *cfg, const char *ext,
 
 /*
  * What a file may take in the database: real exports expand about 1x
- * (CSV) to 5x (XLSX) as JSON; 16x, and at least 64 MiB, leaves room and
- * still stops a 100 KB workbook of sparse rows at column XFD.
+ * (CSV) to 5x (XLSX) as JSON; 16x, and at least 16 MiB, leaves room and
+ * still stops a 100 KB workbook of sparse rows at column XFD, or one
+ * 32767-character shared string repeated in thousands of cells.
  */
 static uint64_t max_stored(uint64_t size)
 {
-    uint64_t floor = 64ull * 1024 * 1024;
+    uint64_t floor = 16ull * 1024 * 1024;
 
     return size > floor / 16 ? size * 16 : floor;
 }

@@ -8,6 +8,12 @@
 #define ROW_JSON_MAX (64u * 1024 * 1024)
 /* A row this wide that is mostly empty is stored sparse (see write_row). */
 #define SPARSE_MIN_CELLS 32
+/*
+ * Cell positions (each row's width, empty cells included) one upload may
+ * make the table walk: 50 MB of real data holds far fewer, while a small
+ * workbook of rows reaching column XFD would cost minutes of CPU.
+ */
+#define MAX_POSITIONS (256ull * 1024 * 1024)
 
 /* Open-addressing set of column names, to keep them unique. */
 struct nameset {
@@ -21,6 +27,7 @@ struct table {
     int sheet;                    /* current sheet index, -1 before */
     int infer_numbers;            /* text that reads as a number is one */
     uint64_t stored;              /* bytes of records and columns so far */
+    uint64_t positions;           /* cell positions walked so far */
     uint64_t max_stored;          /* their limit, 0 for none */
     int decided;                  /* header found for this sheet */
     int64_t header_row;           /* its row number, 0 when none */
@@ -163,6 +170,7 @@ int table_is_json_number(const char *s, size_t n)
 int table_text_is_number(const char *s, size_t n)
 {
     size_t i, digits = 0;
+    long exp = 0;
 
     if (n > 0 && s[0] == '+') {
         s++;
@@ -173,7 +181,11 @@ int table_text_is_number(const char *s, size_t n)
     for (i = 0; i < n && s[i] != 'e' && s[i] != 'E'; i++)
         if (s[i] >= '0' && s[i] <= '9')
             digits++;
-    return digits <= 15;
+    /* an exponent a double cannot hold (1e400, 1e-400) stays text */
+    for (i++; i < n; i++)
+        if (s[i] >= '0' && s[i] <= '9' && exp < 1000)
+            exp = exp * 10 + (s[i] - '0');
+    return digits <= 15 && exp <= 300;
 }
 
 /* A cell's JSON value, reading numbers out of text when the table infers. */
@@ -563,6 +575,12 @@ static enum socc_err sk_row(void *ctx, uint32_t row_num,
 
     if (t->sheet < 0)
         return socc_error_set(&t->err, SOCC_E_INTERNAL, "row before sheet");
+    t->positions += n;
+    if (t->positions > MAX_POSITIONS)
+        return socc_error_set(&t->err, SOCC_E_LIMIT_EXCEEDED,
+                              "the rows span more than %llu cell positions "
+                              "(rows times columns)",
+                              (unsigned long long)MAX_POSITIONS);
     if (t->decided)
         return write_record(t, row_num, cells, n);
     pend(t, row_num, cells, n);

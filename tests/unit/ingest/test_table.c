@@ -278,6 +278,25 @@ static void stored_bytes_limited(void **state)
     assert_non_null(strstr(table_error(f->t)->detail, "100000 bytes"));
 }
 
+/* A small file of rows reaching far right is stopped by its work. */
+static void positions_limited(void **state)
+{
+    struct fx *f = *state;
+    static struct row_cell c[16384];
+    enum socc_err rc = SOCC_OK;
+    uint32_t r;
+
+    c[16383].text = "x";
+    c[16383].len = 1;
+    c[16383].kind = ROW_CELL_STRING;
+    assert_int_equal(f->sink.sheet_begin(f->sink.ctx, "", 0), SOCC_OK);
+    for (r = 1; r < 20000 && rc == SOCC_OK; r++)
+        rc = f->sink.row(f->sink.ctx, r, c, 16384);
+    assert_int_equal(rc, SOCC_E_LIMIT_EXCEEDED);
+    assert_true(r < 20000);
+    assert_non_null(strstr(table_error(f->t)->detail, "cell positions"));
+}
+
 static void cell_values(void **state)
 {
     struct buf b;
@@ -312,6 +331,10 @@ static void cell_values(void **state)
         assert_string_equal(b.data, v[i].out);
     }
     buf_release(&b);
+    assert_true(table_text_is_number("-1e300", 6));
+    assert_false(table_text_is_number("1e400", 5));
+    assert_false(table_text_is_number("1E-400", 6));
+    assert_false(table_text_is_number("7e5123", 6));
     assert_true(table_is_json_number("0", 1));
     assert_true(table_is_json_number("-0.5E+3", 7));
     assert_false(table_is_json_number("-", 1));
@@ -363,6 +386,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(wide_sparse_row, setup, teardown),
         cmocka_unit_test_setup_teardown(stored_bytes_limited, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(positions_limited, setup, teardown),
         cmocka_unit_test(cell_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,6 +69,43 @@ static enum socc_err copy_in(int in, int out, const struct config *cfg,
 }
 
 /*
+ * Open src for reading without blocking in open() (a FIFO with no writer
+ * would wait forever), and only when it is a regular file no larger than
+ * MAX_FILE_SIZE.  Sets *fd (blocking again) on SOCC_OK.
+ */
+static enum socc_err open_input(const char *src, const struct config *cfg,
+                                int *fd, struct socc_error *err)
+{
+    struct stat sb;
+    int in, fl;
+
+    in = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (in < 0)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST, "cannot open %s: %s",
+                              src, strerror(errno));
+    if (fstat(in, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(in);
+        return socc_error_set(err, SOCC_E_BAD_REQUEST,
+                              "%s is not a regular file", src);
+    }
+    if ((uint64_t)sb.st_size > cfg->max_file_size) {
+        close(in);
+        return socc_error_set(err, SOCC_E_FILE_TOO_LARGE, "%lld bytes is over"
+                              " MAX_FILE_SIZE (%llu bytes)",
+                              (long long)sb.st_size,
+                              (unsigned long long)cfg->max_file_size);
+    }
+    fl = fcntl(in, F_GETFL);
+    if (fl < 0 || fcntl(in, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        close(in);
+        return socc_error_set(err, SOCC_E_INTERNAL, "cannot read %s: %s",
+                              src, strerror(errno));
+    }
+    *fd = in;
+    return SOCC_OK;
+}
+
+/*
  * Copy src into a new locked temp file of the store (tmp, size tmpn) and
  * hash the copy: the hash is of the bytes we keep, even if src changes
  * meanwhile.  Sets *size and *fd: the temp file's descriptor, which holds
@@ -80,28 +117,14 @@ static enum socc_err receive(struct store *st, const char *src,
                              char hash[65], uint64_t *size, int *fd,
                              struct socc_error *err)
 {
-    struct stat sb;
     int in, out;
     enum socc_err rc;
 
     *size = 0;
     *fd = -1;
-    in = open(src, O_RDONLY | O_CLOEXEC);
-    if (in < 0)
-        return socc_error_set(err, SOCC_E_BAD_REQUEST, "cannot open %s: %s",
-                              src, strerror(errno));
-    if (fstat(in, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(in);
-        return socc_error_set(err, SOCC_E_BAD_REQUEST, "%s is not a file",
-                              src);
-    }
-    if ((uint64_t)sb.st_size > cfg->max_file_size) {
-        close(in);
-        return socc_error_set(err, SOCC_E_FILE_TOO_LARGE, "%lld bytes is over"
-                              " MAX_FILE_SIZE (%llu bytes)",
-                              (long long)sb.st_size,
-                              (unsigned long long)cfg->max_file_size);
-    }
+    rc = open_input(src, cfg, &in, err);
+    if (rc != SOCC_OK)
+        return rc;
     out = store_tmp_create(st, "ingest", tmp, tmpn);
     if (out < 0) {
         rc = socc_error_set(err, SOCC_E_INTERNAL, "cannot create temp file: "

@@ -4,6 +4,7 @@
  */
 #include "socc_test.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 struct run {
@@ -14,7 +15,10 @@ struct run {
 
 static char datadir[256];
 
-/* Run `socc ingest ARGS...` with SOCC_DATA_DIR=datadir. */
+/*
+ * Run `socc ingest ARGS...` with SOCC_DATA_DIR=datadir, killed after 20 s
+ * (exit 137) so that a hang fails the test instead of stopping it.
+ */
 static void ingest(struct run *r, const char *const *args)
 {
     char cmd[8192], outp[300], errp[300];
@@ -26,8 +30,8 @@ static void ingest(struct run *r, const char *const *args)
     assert_non_null(bin);
     snprintf(outp, sizeof(outp), "%s/out", datadir);
     snprintf(errp, sizeof(errp), "%s/err", datadir);
-    o = (size_t)snprintf(cmd, sizeof(cmd), "SOCC_DATA_DIR='%s' '%s' ingest",
-                         datadir, bin);
+    o = (size_t)snprintf(cmd, sizeof(cmd), "SOCC_DATA_DIR='%s' timeout -s KILL "
+                         "20 '%s' ingest", datadir, bin);
     for (i = 0; args[i]; i++)
         o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, " '%s'", args[i]);
     snprintf(cmd + o, sizeof(cmd) - o, " >'%s' 2>'%s'", outp, errp);
@@ -162,6 +166,35 @@ static void too_large_for_the_limit(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A named pipe with no writer made open() wait forever. */
+static void fifo_is_refused_without_blocking(void **state)
+{
+    char fifo[512], msg[1200];
+    struct run r;
+
+    (void)state;
+    snprintf(fifo, sizeof(fifo), "%s/pipe", datadir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(60);   /* a second bound, should timeout(1) be missing */
+    {
+        const char *a[] = { "--company", "acme", "--tool", "siem", fifo,
+                            NULL };
+        ingest(&r, a);
+    }
+    alarm(0);
+    assert_int_equal(r.status, 2);
+    snprintf(msg, sizeof(msg), "socc: BAD_REQUEST: %s: %s is not a regular "
+             "file\n", fifo, fifo);
+    assert_string_equal(r.err, msg);
+    {
+        const char *a[] = { "--company", "acme", "--tool", "siem", datadir,
+                            NULL };
+        ingest(&r, a);
+    }
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "is not a regular file"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +203,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_input_exit_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(too_large_for_the_limit, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(fifo_is_refused_without_blocking,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/sha256.h"
+#include "http/upload.h"
 #include "ingest/pipeline.h"
 #include "store/store.h"
 
@@ -204,7 +205,26 @@ static void usage(void)
     fprintf(stderr, "usage: socc ingest --company C --tool T FILE...\n");
 }
 
-int cmd_ingest(int argc, char **argv)
+/* What the command line asks for; strings are borrowed from argv. */
+struct args {
+    char *company;      /* trimmed in place by the check */
+    const char *tool;
+    int first_file;     /* argv index of the first FILE */
+    int help;           /* --help was given */
+};
+
+/* BAD_REQUEST naming the option opt as given, without an "=value". */
+static enum socc_err bad_option(const char *why, const char *opt,
+                                struct socc_error *err)
+{
+    int n = (int)strcspn(opt, "=");
+
+    return socc_error_set(err, SOCC_E_BAD_REQUEST, "%s '%.*s'", why,
+                          n > 64 ? 64 : n, opt);
+}
+
+static enum socc_err parse_args(int argc, char **argv, struct args *a,
+                                struct socc_error *err)
 {
     static const struct option opts[] = {
         { "company", required_argument, NULL, 'c' },
@@ -212,42 +232,115 @@ int cmd_ingest(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *company = NULL, *tool = NULL;
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    opterr = 0;   /* we report option faults ourselves, as BAD_REQUEST */
+    while ((c = getopt_long(argc, argv, ":c:t:h", opts, NULL)) != -1) {
+        if (c == 'c')
+            a->company = optarg;
+        else if (c == 't')
+            a->tool = optarg;
+        else if (c == 'h')
+            a->help = 1;
+        else if (c == ':')
+            return bad_option("missing value for option", argv[optind - 1],
+                              err);
+        else if (optopt)   /* an unknown short option, maybe in a cluster */
+            return socc_error_set(err, SOCC_E_BAD_REQUEST,
+                                  "unknown option '-%c'", optopt);
+        else
+            return bad_option("unknown option", argv[optind - 1], err);
+    }
+    a->first_file = optind;
+    return SOCC_OK;
+}
+
+static enum socc_err check_company(char *company, struct socc_error *err)
+{
+    size_t n;
+
+    if (!company)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST,
+                              "--company is required");
+    if (upload_company_ok(company) == 0)
+        return SOCC_OK;
+    n = strlen(company);   /* trimmed by the check */
+    if (n == 0)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST, "company is empty");
+    if (n > UPLOAD_COMPANY_MAX)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST,
+                              "company is %zu bytes, longer than %d", n,
+                              UPLOAD_COMPANY_MAX);
+    return socc_error_set(err, SOCC_E_BAD_REQUEST, "company holds a control "
+                          "character or invalid UTF-8");
+}
+
+static enum socc_err check_tool(const char *tool, const struct config *cfg,
+                                struct socc_error *err)
+{
+    char list[CONFIG_MAX_TYPES * (CONFIG_NAME_MAX + 2)] = "";
+    size_t i, o = 0;
+
+    if (tool && config_tool_ok(cfg, tool))
+        return SOCC_OK;
+    for (i = 0; i < cfg->n_tool_types && o < sizeof(list); i++)
+        o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+                              i ? ", " : "", cfg->tool_types[i]);
+    if (!tool)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST,
+                              "--tool is required: one of %s", list);
+    return socc_error_set(err, SOCC_E_BAD_REQUEST,
+                          "tool '%.64s' is not one of %s", tool, list);
+}
+
+/* Options, config and arguments; on failure *err says what is wrong. */
+static enum socc_err read_args(int argc, char **argv, struct args *a,
+                               struct config *cfg, struct socc_error *err)
+{
+    enum socc_err rc = parse_args(argc, argv, a, err);
+
+    if (rc != SOCC_OK || a->help)
+        return rc;
+    if (config_load(cfg, err) != SOCC_OK) {
+        err->code = SOCC_E_BAD_REQUEST;   /* a bad setting, as before */
+        return err->code;
+    }
+    rc = check_company(a->company, err);
+    if (rc == SOCC_OK)
+        rc = check_tool(a->tool, cfg, err);
+    if (rc == SOCC_OK && a->first_file >= argc)
+        rc = socc_error_set(err, SOCC_E_BAD_REQUEST, "no FILE given");
+    return rc;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    struct args a;
     struct config cfg;
     struct socc_error err;
     struct store *st = NULL;
-    int c, i, rc = 0, one;
+    int i, rc = 0, one;
 
     log_init_from_env();
     if (getenv("SOCC_LOG_LEVEL") == NULL)
         log_set_level(LOG_WARN);
-    while ((c = getopt_long(argc, argv, "c:t:h", opts, NULL)) != -1) {
-        if (c == 'c')
-            company = optarg;
-        else if (c == 't')
-            tool = optarg;
-        else {
-            usage();
-            return c == 'h' ? 0 : 2;
-        }
-    }
-    if (config_load(&cfg, &err) != SOCC_OK) {
-        fprintf(stderr, "socc: BAD_REQUEST: %s\n", err.detail);
-        return socc_err_exit(SOCC_E_BAD_REQUEST);
-    }
-    if (!company || !*company || strlen(company) > 128 || !tool ||
-        !config_tool_ok(&cfg, tool) || optind >= argc) {
-        fprintf(stderr, "socc: BAD_REQUEST: need --company, --tool (one of "
-                "TOOL_TYPES) and at least one file\n");
+    socc_error_clear(&err);
+    if (read_args(argc, argv, &a, &cfg, &err) != SOCC_OK) {
+        fprintf(stderr, "socc: %s: %s\n", socc_err_name(err.code), err.detail);
         usage();
-        return socc_err_exit(SOCC_E_BAD_REQUEST);
+        return socc_err_exit(err.code);
+    }
+    if (a.help) {
+        usage();
+        return 0;
     }
     if (store_open(cfg.data_dir, &st, &err) != SOCC_OK) {
         fprintf(stderr, "socc: %s: %s\n", socc_err_name(err.code), err.detail);
         return socc_err_exit(err.code);
     }
-    for (i = optind; i < argc; i++) {
-        one = ingest_one(st, &cfg, company, tool, argv[i]);
+    for (i = a.first_file; i < argc; i++) {
+        one = ingest_one(st, &cfg, a.company, a.tool, argv[i]);
         if (one)
             rc = one;
     }

@@ -195,6 +195,82 @@ static void fifo_is_refused_without_blocking(void **state)
     assert_non_null(strstr(r.err, "is not a regular file"));
 }
 
+/* The first line on stderr (without its newline) into line. */
+static void first_line(const struct run *r, char *line, size_t n)
+{
+    snprintf(line, n, "%.*s", (int)strcspn(r->err, "\n"), r->err);
+}
+
+/* Option faults: our own message and exit 2, not getopt's text. */
+static void option_errors_name_the_fault(void **state)
+{
+    char line[600];
+    struct run r;
+
+    (void)state;
+    {
+        const char *a[] = { "--bogus", NULL };
+        ingest(&r, a);
+    }
+    assert_int_equal(r.status, 2);
+    first_line(&r, line, sizeof(line));
+    assert_string_equal(line, "socc: BAD_REQUEST: unknown option '--bogus'");
+    assert_null(strstr(r.err, "unrecognized"));
+    {
+        const char *a[] = { "--company", "acme", "-x", NULL };
+        ingest(&r, a);
+    }
+    assert_int_equal(r.status, 2);
+    first_line(&r, line, sizeof(line));
+    assert_string_equal(line, "socc: BAD_REQUEST: unknown option '-x'");
+    {
+        const char *a[] = { "--company", NULL };
+        ingest(&r, a);
+    }
+    assert_int_equal(r.status, 2);
+    first_line(&r, line, sizeof(line));
+    assert_string_equal(line, "socc: BAD_REQUEST: missing value for option "
+                              "'--company'");
+}
+
+/* A bad --tool or --company says which value is wrong and why. */
+static void bad_values_are_named(void **state)
+{
+    char line[600], longco[200];
+    struct run r;
+
+    (void)state;
+    setenv("TOOL_TYPES", "gsuite,mdm,siem", 1);
+    {
+        const char *a[] = { "--company", "acme", "--tool", "nope", "x.csv",
+                            NULL };
+        ingest(&r, a);
+    }
+    unsetenv("TOOL_TYPES");
+    assert_int_equal(r.status, 2);
+    first_line(&r, line, sizeof(line));
+    assert_string_equal(line, "socc: BAD_REQUEST: tool 'nope' is not one of "
+                              "gsuite, mdm, siem");
+    {
+        const char *a[] = { "--company", "", "--tool", "siem", "x.csv", NULL };
+        ingest(&r, a);
+    }
+    assert_int_equal(r.status, 2);
+    first_line(&r, line, sizeof(line));
+    assert_string_equal(line, "socc: BAD_REQUEST: company is empty");
+    memset(longco, 'a', 129);
+    longco[129] = '\0';
+    {
+        const char *a[] = { "--company", longco, "--tool", "siem", "x.csv",
+                            NULL };
+        ingest(&r, a);
+    }
+    assert_int_equal(r.status, 2);
+    first_line(&r, line, sizeof(line));
+    assert_string_equal(line, "socc: BAD_REQUEST: company is 129 bytes, "
+                              "longer than 128");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +281,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(fifo_is_refused_without_blocking,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(option_errors_name_the_fault, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(bad_values_are_named, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

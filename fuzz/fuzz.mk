@@ -21,7 +21,7 @@ all: run
 
 $(FZ)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(FZ)/gen/web_assets.c: $(wildcard web/*)
 	@mkdir -p $(dir $@)
@@ -49,3 +49,7 @@ run: $(addprefix $(FZ)/fuzz_,$(TARGETS)) $(addprefix $(FZ)/seeds/,$(TARGETS))
 	    then tail -n 6 $(FZ)/$$t/log; \
 	    else bad=1; grep -E 'ERROR|runtime error|SUMMARY|Test unit written' $(FZ)/$$t/log; fi; \
 	done; exit $$bad
+
+# Header dependencies: an object built against an older header would give
+# false crashes.
+-include $(shell find $(FZ)/obj -name '*.d' 2>/dev/null)

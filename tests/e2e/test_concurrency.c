@@ -51,8 +51,11 @@ static void wait_received(void)
 
 static int setup(void **state)
 {
+    /* wait_received() reads the info line the server logs per upload */
+    static const char *const env[] = { "SOCC_LOG_LEVEL", "info", NULL };
+
     (void)state;
-    return e2e_start(&srv, NULL);
+    return e2e_start(&srv, env);
 }
 
 static int teardown(void **state)

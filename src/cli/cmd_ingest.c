@@ -118,7 +118,7 @@ static enum socc_err receive(struct store *st, const char *src,
                              char hash[65], uint64_t *size, int *fd,
                              struct socc_error *err)
 {
-    int in, out;
+    int in = -1, out;
     enum socc_err rc;
 
     *size = 0;

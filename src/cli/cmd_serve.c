@@ -103,8 +103,7 @@ int cmd_serve(int argc, char **argv)
     }
     port = server_port(srv);
     log_event(LOG_INFO, "http", "started", NULL,
-              "listen=%s port=%u threads=%u schema=%d", cfg.listen, port,
-              cfg.threads,
+              "listen=%s port=%u schema=%d", cfg.listen, port,
               store_schema_version(st));
     sig = wait_for_stop(&set);
     log_event(LOG_INFO, "http", "stopping", NULL, "signal=%s",

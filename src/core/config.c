@@ -86,7 +86,6 @@ void config_defaults(struct config *c)
     c->max_retry_attempts = 3;
     c->retry_base_delay_ms = 1000;
     c->retry_max_delay_ms = 10000;
-    c->threads = 8;
     c->csv_max_field = 1024u * 1024u;
 }
 
@@ -107,7 +106,6 @@ enum socc_err config_load(struct config *c, struct socc_error *err)
         { "MAX_RETRY_ATTEMPTS", &c->max_retry_attempts, 100 },
         { "RETRY_BASE_DELAY", &c->retry_base_delay_ms, 3600000 },
         { "RETRY_MAX_DELAY", &c->retry_max_delay_ms, 3600000 },
-        { "SOCC_THREADS", &c->threads, 256 },
     };
     struct { const char *name; int *field; } bools[] = {
         { "ENABLE_DUPLICATE_CHECK", &c->duplicate_check },
@@ -161,8 +159,6 @@ enum socc_err config_load(struct config *c, struct socc_error *err)
                                   "SOCC_CSV_MAX_FIELD must be a byte count");
         c->csv_max_field = (uint32_t)u;
     }
-    if (c->threads == 0)
-        c->threads = 1;
     return SOCC_OK;
 }
 

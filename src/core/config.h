@@ -23,7 +23,6 @@ struct config {
     int retry_logic;                  /* ENABLE_RETRY_LOGIC */
     unsigned success_toast_ms, error_toast_ms, progress_toast_ms;
     unsigned max_retry_attempts, retry_base_delay_ms, retry_max_delay_ms;
-    unsigned threads;                 /* SOCC_THREADS, HTTP worker threads */
     uint32_t csv_max_field;           /* SOCC_CSV_MAX_FIELD, 1 MiB */
 };
 

@@ -399,7 +399,7 @@ static int env_uint(const char *name, unsigned def, unsigned lo, unsigned hi,
  * Connections in all: two descriptors each (the socket, and an upload's
  * temp file or a download's blob), FD_RESERVE kept back for the store.
  */
-static unsigned connection_limit(unsigned threads)
+static unsigned connection_limit(void)
 {
     struct rlimit rl;
     rlim_t n = 1024;
@@ -410,7 +410,7 @@ static unsigned connection_limit(unsigned threads)
     if (n > 2u * CONNECTIONS_MAX + FD_RESERVE)
         n = 2u * CONNECTIONS_MAX + FD_RESERVE;
     limit = n > 2u * FD_RESERVE ? (unsigned)((n - FD_RESERVE) / 2) : 32u;
-    return limit < 4u * threads ? 4u * threads : limit;
+    return limit < 32u ? 32u : limit;
 }
 
 static enum socc_err load_limits(struct server *s, struct socc_error *err)
@@ -424,7 +424,7 @@ static enum socc_err load_limits(struct server *s, struct socc_error *err)
         return socc_error_set(err, SOCC_E_BAD_REQUEST,
                               "SOCC_CONNECTION_TIMEOUT must be 1-86400 "
                               "seconds");
-    s->conn_limit = connection_limit(s->app.cfg->threads);
+    s->conn_limit = connection_limit();
     return SOCC_OK;
 }
 

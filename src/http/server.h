@@ -55,8 +55,8 @@ struct server_req {
 };
 
 /*
- * Parse cfg->listen ("host:port", "[::1]:port") and start serving with
- * cfg->threads worker threads.  Connection limits come from the
+ * Parse cfg->listen ("host:port", "[::1]:port") and start serving, a
+ * thread per connection.  Connection limits come from the
  * environment: SOCC_PER_IP_CONNECTIONS (default 256 per client address),
  * SOCC_CONNECTION_TIMEOUT (seconds idle, default 60); the total follows
  * RLIMIT_NOFILE.  *out is owned by the caller: server_stop().

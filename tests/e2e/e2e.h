@@ -95,7 +95,6 @@ static inline void e2e_exec(const struct e2e_server *s, const char *bin,
     snprintf(log, sizeof(log), "%s/serve.log", s->dir);
     setenv("SOCC_LISTEN", listen, 1);
     setenv("SOCC_DATA_DIR", s->dir, 1);
-    setenv("SOCC_THREADS", "8", 1);
     for (; env && env[0]; env += 2)
         setenv(env[0], env[1], 1);
     fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);

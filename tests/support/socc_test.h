@@ -231,6 +231,16 @@ static inline int st_tsv_name_is(const char *field, const char *file)
            field[a - b - 1] == 'n' && field[a - b - 2] == '\\';
 }
 
+/* A first field of EXPECTED.tsv without that escaped tail. */
+static inline const char *st_tsv_clean_name(const char *field)
+{
+    const char *p;
+
+    while ((p = strstr(field, "\\n")) != NULL)
+        field = p + 2;
+    return field;
+}
+
 /* Load the row for file (e.g. "security/x.csv"); 0 when found, else -1. */
 static inline int st_expect_get(const char *shared, const char *file,
                                 struct st_expect *e)
@@ -256,6 +266,8 @@ static inline int st_expect_get(const char *shared, const char *file,
         }
         if (f[0] && st_tsv_name_is(f[0], file)) {
             e->line = line;
+            /* the name itself, past the previous row's escaped tail */
+            f[0] += strlen(f[0]) - strlen(file);
             e->file = f[0]; e->format = f[1]; e->verdict = f[2];
             e->sheets = f[3]; e->rows = f[4]; e->cols = f[5];
             e->header = f[6]; e->sha256 = f[7]; e->bytes = f[8];

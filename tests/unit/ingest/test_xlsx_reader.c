@@ -169,47 +169,6 @@ static void assert_cell(const struct st_book *b, size_t row, size_t col,
 
 /* ---- EXPECTED.tsv ------------------------------------------------------ */
 
-/* Row of file in EXPECTED.tsv.  One row there (calamine_has_x000D_) holds
- * raw newlines in its note, which glues the next row onto a line that does
- * not start with its file name; so fall back to finding "file\t" inside a
- * line. */
-static int expect_find(const char *shared, const char *file,
-                       struct st_expect *e)
-{
-    char path[4200], key[512], *line = NULL, *hit, *f[10], *p;
-    size_t cap = 0, i;
-    FILE *fp;
-
-    if (st_expect_get(shared, file, e) == 0)
-        return 0;
-    snprintf(path, sizeof(path), "%s/corpus/EXPECTED.tsv", shared);
-    snprintf(key, sizeof(key), "%s\t", file);
-    fp = fopen(path, "r");
-    if (!fp)
-        return -1;
-    while (getline(&line, &cap, fp) > 0) {
-        if (!(hit = strstr(line, key)))
-            continue;
-        hit[strcspn(hit, "\n")] = '\0';
-        memmove(line, hit, strlen(hit) + 1);
-        for (p = line, i = 0; i < 10; i++) {
-            f[i] = p;
-            if (p && (p = strchr(p, '\t')))
-                *p++ = '\0';
-        }
-        e->line = line;
-        e->file = f[0]; e->format = f[1]; e->verdict = f[2];
-        e->sheets = f[3]; e->rows = f[4]; e->cols = f[5];
-        e->header = f[6]; e->sha256 = f[7]; e->bytes = f[8];
-        e->note = f[9] ? f[9] : (char *)"";
-        fclose(fp);
-        return 0;
-    }
-    free(line);
-    fclose(fp);
-    return -1;
-}
-
 static void join_sheets(const struct st_book *b, struct buf *out)
 {
     size_t i;
@@ -342,7 +301,7 @@ static void check_corpus_file(const char *shared, const char *file)
     struct socc_error err;
     struct buf got;
 
-    assert_int_equal(expect_find(shared, file, &e), 0);
+    assert_int_equal(st_expect_get(shared, file, &e), 0);
     snprintf(path, sizeof(path), "%s/corpus/%s", shared, file);
     if (read_path(path, &b, &err) != SOCC_OK) {
         printf("%s: %s\n", file, err.detail);
@@ -368,18 +327,15 @@ static void check_corpus_file(const char *shared, const char *file)
     st_expect_free(&e);
 }
 
-/* First field of a line of EXPECTED.tsv, past any literal "\n" left by
- * the row that holds raw newlines. */
-static char *first_field(char *line)
+/* First field of a line of EXPECTED.tsv, without an escaped tail. */
+static const char *first_field(char *line)
 {
-    char *tab = strchr(line, '\t'), *p;
+    char *tab = strchr(line, '\t');
 
     if (!tab)
         return NULL;
     *tab = '\0';
-    while ((p = strstr(line, "\\n")) != NULL)
-        line = p + 2;
-    return line;
+    return st_tsv_clean_name(line);
 }
 
 static int corpus_xlsx_accept(const struct st_expect *e)
@@ -394,7 +350,8 @@ static int corpus_xlsx_accept(const struct st_expect *e)
 /* Each accepted .xlsx of the corpus, as EXPECTED.tsv lists them. */
 static void test_corpus_accept(void **state)
 {
-    char path[4200], *line = NULL, *file;
+    char path[4200], *line = NULL;
+    const char *file;
     size_t cap = 0, n = 0;
     struct st_expect e;
     FILE *fp;
@@ -405,7 +362,7 @@ static void test_corpus_accept(void **state)
     fp = fopen(path, "r");
     assert_non_null(fp);
     while (getline(&line, &cap, fp) > 0) {
-        if (!(file = first_field(line)) || expect_find(shared, file, &e))
+        if (!(file = first_field(line)) || st_expect_get(shared, file, &e))
             continue;
         if (corpus_xlsx_accept(&e)) {
             check_corpus_file(shared, e.file);
@@ -433,7 +390,7 @@ static void test_corpus_broken_zip(void **state)
     (void)state;
     ST_NEED_SHARED(shared);
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        assert_int_equal(expect_find(shared, files[i], &e), 0);
+        assert_int_equal(st_expect_get(shared, files[i], &e), 0);
         assert_string_equal(e.verdict, "reject-corrupt");
         assert_non_null(strstr(e.note, "magic=zip"));
         snprintf(path, sizeof(path), "%s/corpus/%s", shared, files[i]);

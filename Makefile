@@ -2,7 +2,7 @@
 # needs; everything else is for developers.
 
 CC      ?= gcc
-PKGS    := libmicrohttpd libcrypto sqlite3 libzip expat
+PKGS    := libmicrohttpd libcrypto sqlite3 libzip expat libsodium hiredis libcurl
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
            -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CSTD    := -std=c11 -D_GNU_SOURCE
@@ -32,6 +32,7 @@ deps:
 	@scripts/deps.sh run
 deps-test:
 	@scripts/deps.sh test
+	@scripts/js_deps.sh
 
 # pkg-config flags are computed lazily so that `make run` on a bare machine
 # can install the packages first.

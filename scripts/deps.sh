@@ -4,9 +4,16 @@
 set -eu
 
 pkgs="gcc make pkg-config libmicrohttpd-dev libssl-dev libsqlite3-dev
-libzip-dev zlib1g-dev libexpat1-dev"
+libzip-dev zlib1g-dev libexpat1-dev libsodium-dev libhiredis-dev
+libcurl4-openssl-dev"
 case "${1:-run}" in
-test) pkgs="$pkgs libcmocka-dev libcurl4-openssl-dev curl cppcheck" ;;
+test)
+    pkgs="$pkgs libcmocka-dev curl cppcheck redis-server chromium"
+    # Node.js drives the browser and tus-client tests; a machine that has
+    # one (any packaging) keeps it, a bare one gets Debian's.
+    command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+    command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
+    ;;
 fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
 esac
 

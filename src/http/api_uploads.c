@@ -13,6 +13,7 @@
 #include "http/respond.h"
 #include "http/upload.h"
 #include "ingest/pipeline.h"
+#include "ingest/progress.h"
 
 /* ---- POST /api/uploads -------------------------------------------------- */
 
@@ -23,6 +24,9 @@ struct post {
     struct socc_error err;       /* its detail */
     int answered;                /* a response is queued */
     uint64_t failed_at;          /* body bytes read when it failed */
+    uint64_t declared;           /* Content-Length, 0 when chunked */
+    struct progress *prog;       /* owned: this upload in the registry */
+    const char *outcome;         /* "done" or the error's name */
 };
 
 /* Body bytes read and dropped after an error before the connection is cut. */
@@ -35,6 +39,7 @@ static void post_free(void *p)
     if (!ps)
         return;
     upload_free(ps->up);
+    progress_end(ps->prog, ps->outcome ? ps->outcome : "UPLOAD_INCOMPLETE");
     free(ps);
 }
 
@@ -72,6 +77,7 @@ static enum MHD_Result post_done(struct server_req *r, struct post *ps)
 
     socc_error_clear(&err);
     e = upload_finish(ps->up, &out, &err);
+    ps->outcome = e == SOCC_OK ? "done" : socc_err_name(e);
     if (e != SOCC_OK)
         return respond_error(r, e, 0, err.detail, out.hint,
                              e == SOCC_E_DUPLICATE_FILE ? &out.existing
@@ -96,12 +102,15 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
             return MHD_YES;
         ps->answered = 1;
         r->close_conn = ps->failed != SOCC_OK;
-        if (ps->failed != SOCC_OK)
+        if (ps->failed != SOCC_OK) {
+            ps->outcome = socc_err_name(ps->failed);
             return respond_error(r, ps->failed, 0, ps->err.detail, NULL,
                                  NULL);
+        }
         return post_done(r, ps);
     }
     r->bytes_in += *size;
+    progress_bytes(ps->prog, r->bytes_in, ps->declared);
     /*
      * LIMIT: libmicrohttpd 0.9.75 queues no response in the middle of a
      * request body, so an error found mid-body (a chunked upload passing
@@ -148,6 +157,10 @@ enum MHD_Result api_uploads_post(struct server_req *r)
         r->close_conn = 1;
         return respond_error(r, e, 0, err.detail, NULL, NULL);
     }
+    if (parse_u64(server_header(r, "Content-Length"), &declared))
+        ps->declared = declared;
+    ps->prog = progress_begin(server_header(r, "X-Upload-Token"), r->id);
+    upload_set_progress(ps->up, ps->prog);
     r->state = ps;
     r->state_free = post_free;
     r->on_body = post_body;
@@ -331,4 +344,46 @@ enum MHD_Result api_uploads_file(struct server_req *r, int64_t id)
         MHD_add_response_header(resp, "Content-Disposition", cd.data);
     buf_release(&cd);
     return respond_queue(r, 200, resp, (uint64_t)sb.st_size);
+}
+
+/* ---- GET /api/uploads/progress/{token} ---------------------------------- */
+
+/*
+ * What the upload the client tagged with X-Upload-Token is doing now: the
+ * page polls this while its POST runs to show rows parsed so far.  A token
+ * is the client's random choice, so knowing one is the only way to see it.
+ */
+enum MHD_Result api_uploads_progress(struct server_req *r, const char *token)
+{
+    struct progress_view v;
+    struct buf b;
+
+    if (!progress_token_ok(token))
+        return respond_error(r, SOCC_E_BAD_REQUEST, 0,
+                             "a progress token is 1-64 characters of "
+                             "A-Z a-z 0-9 - _",
+                             "send the same value as X-Upload-Token", NULL);
+    if (progress_find(token, &v) != 0)
+        return respond_error(r, SOCC_E_NOT_FOUND, 0,
+                             "no upload in flight or finished in the last "
+                             "minute has this token",
+                             NULL, NULL);
+    buf_init(&b);
+    buf_adds(&b, "{\"token\":");
+    buf_add_json_strz(&b, v.token);
+    buf_adds(&b, ",\"stage\":");
+    buf_add_json_strz(&b, v.stage);
+    buf_printf(&b, ",\"bytes\":%llu,\"total\":%llu,\"rows\":%lld"
+               ",\"started_ms\":%lld,\"stage_ms\":%lld",
+               (unsigned long long)v.bytes, (unsigned long long)v.total,
+               (long long)v.rows, (long long)v.started_ms,
+               (long long)v.stage_ms);
+    buf_adds(&b, ",\"company\":");
+    buf_add_json_strz(&b, v.company);
+    buf_adds(&b, ",\"tool_type\":");
+    buf_add_json_strz(&b, v.tool_type);
+    buf_adds(&b, ",\"filename\":");
+    buf_add_json_strz(&b, v.filename);
+    buf_addc(&b, '}');
+    return respond_json(r, 200, &b);
 }

@@ -18,6 +18,8 @@ enum MHD_Result api_uploads_list(struct server_req *r);
 enum MHD_Result api_uploads_get(struct server_req *r, int64_t id);
 enum MHD_Result api_uploads_records(struct server_req *r, int64_t id);
 enum MHD_Result api_uploads_file(struct server_req *r, int64_t id);
+/* GET /api/uploads/progress/{token}: an upload's stage, bytes and rows. */
+enum MHD_Result api_uploads_progress(struct server_req *r, const char *token);
 
 /*
  * Multipart framing allowed on top of MAX_FILE_SIZE before a declared

@@ -161,6 +161,10 @@ static enum MHD_Result api(struct server_req *r, const char *method,
         return is_get(method) ? api_uploads_list(r)
                               : wrong_method(r, "GET, HEAD, POST");
     }
+    if (strncmp(url, UPLOADS "/progress/", sizeof(UPLOADS "/progress")) == 0)
+        return is_get(method)
+                   ? api_uploads_progress(r, url + sizeof(UPLOADS "/progress"))
+                   : wrong_method(r, "GET, HEAD");
     if (strncmp(url, UPLOADS "/", sizeof(UPLOADS)) == 0)
         return upload_item(r, method, url + sizeof(UPLOADS));
     if (is_tus(url))

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/sha256.h"
 #include "http/multipart.h"
+#include "ingest/progress.h"
 
 enum part_kind { PART_SKIP, PART_COMPANY, PART_TOOL, PART_FILE };
 
@@ -33,6 +34,7 @@ struct upload {
     int file_done;                   /* and ended */
     char filename[256];              /* safe base name */
     struct socc_error err;           /* why a callback stopped the parser */
+    struct progress *prog;           /* borrowed, may be NULL */
 };
 
 /* ---- field checks ------------------------------------------------------ */
@@ -285,6 +287,11 @@ enum socc_err upload_feed(struct upload *u, const char *data, size_t n,
     return e;
 }
 
+void upload_set_progress(struct upload *u, struct progress *p)
+{
+    u->prog = p;
+}
+
 uint64_t upload_file_size(const struct upload *u)
 {
     return u->file_size;
@@ -338,6 +345,8 @@ enum socc_err upload_finish(struct upload *u, struct pipeline_output *out,
     in.path = u->tmp_path;
     in.hash = u->hash;
     in.size = u->file_size;
+    in.progress = u->prog;
+    progress_meta(u->prog, u->company, u->tool, u->filename);
     e = pipeline_run(u->store, u->cfg, &in, out, err);
     u->tmp_path[0] = '\0';   /* the pipeline took it: moved or removed */
     close(u->fd);

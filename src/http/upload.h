@@ -45,6 +45,9 @@ enum socc_err upload_feed(struct upload *u, const char *data, size_t n,
  */
 enum socc_err upload_finish(struct upload *u, struct pipeline_output *out,
                             struct socc_error *err);
+/* Report stages and rows of this upload to p (borrowed, may be NULL). */
+struct progress;
+void upload_set_progress(struct upload *u, struct progress *p);
 /* Bytes of the file part received so far. */
 uint64_t upload_file_size(const struct upload *u);
 /* Close and remove the temp file if still held, and free; NULL is fine. */

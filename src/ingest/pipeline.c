@@ -11,6 +11,7 @@
 #include "core/sha256.h"
 #include "core/utf8.h"
 #include "ingest/detect.h"
+#include "ingest/progress.h"
 #include "ingest/row.h"
 #include "ingest/table.h"
 
@@ -196,6 +197,7 @@ static enum socc_err stage_validate(struct job *j, struct table *t)
     enum socc_err rc;
 
     j->out->stage = "validating";
+    progress_stage(j->in->progress, j->out->stage);
     extension(j->meta.filename, j->ext, sizeof(j->ext));
     if (j->cfg->file_validation && !config_ext_ok(j->cfg, j->ext)) {
         char hint[256];
@@ -222,6 +224,7 @@ static enum socc_err stage_duplicates(struct job *j)
     struct socc_error e2;
 
     j->out->stage = "checking_duplicates";
+    progress_stage(j->in->progress, j->out->stage);
     if (!j->cfg->duplicate_check)
         return SOCC_OK;
     rc = store_find_hash(j->st, j->meta.company, j->meta.file_hash,
@@ -244,9 +247,12 @@ static enum socc_err stage_process(struct job *j, struct table *t,
     enum socc_err rc;
 
     j->out->stage = "processing";
+    progress_stage(j->in->progress, j->out->stage);
     table_set_spool(t, sp);
+    table_set_progress(t, j->in->progress);
     rc = run_reader(j->det.kind, j->in->path, j->in->size, j->cfg, t,
                     j->err);
+    progress_rows(j->in->progress, table_records(t));
     if (rc == SOCC_OK && table_records(t) == 0)
         table_warn(t, "the file holds no data rows");
     return rc;
@@ -264,6 +270,7 @@ static enum socc_err stage_save(struct job *j, struct table *t,
     enum socc_err rc;
 
     j->out->stage = "saving";
+    progress_stage(j->in->progress, j->out->stage);
     rc = store_writer_begin(j->st, &j->meta, &w, &j->out->existing, j->err);
     if (rc != SOCC_OK)
         return rc;

@@ -23,6 +23,7 @@ struct pipeline_input {
     const char *path;         /* received bytes; taken: moved or removed */
     const char *hash;         /* 64 hex, or NULL to hash here */
     uint64_t size;
+    struct progress *progress; /* borrowed, may be NULL: stages and rows */
 };
 
 struct pipeline_output {

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/progress.h"
+
 /* One row's JSON may not exceed this (the file size bounds it anyway). */
 #define ROW_JSON_MAX (64u * 1024 * 1024)
 /* A row this wide that is mostly empty is stored sparse (see write_row). */
@@ -23,6 +25,7 @@ struct nameset {
 
 struct table {
     struct spool *sp;             /* borrowed: where records go */
+    struct progress *prog;        /* borrowed, may be NULL */
     struct socc_error err;        /* what stopped the sink */
     int sheet;                    /* current sheet index, -1 before */
     int infer_numbers;            /* text that reads as a number is one */
@@ -87,6 +90,7 @@ void table_free(struct table *t)
 int64_t table_records(const struct table *t) { return t->records; }
 
 void table_set_spool(struct table *t, struct spool *sp) { t->sp = sp; }
+void table_set_progress(struct table *t, struct progress *p) { t->prog = p; }
 
 void table_set_infer_numbers(struct table *t, int on) { t->infer_numbers = on; }
 
@@ -414,6 +418,8 @@ static enum socc_err write_record(struct table *t, uint32_t row_num,
         return rc;
     t->sheet_rows++;
     t->records++;
+    if (t->records % TABLE_PROGRESS_EVERY == 0)
+        progress_rows(t->prog, t->records);
     return spool_record(t->sp, t->sheet, row_num, t->rowjson.data,
                         t->rowjson.len, &t->err);
 }

@@ -35,6 +35,11 @@ struct table;
  * it later with table_set_spool). */
 struct table *table_new(struct spool *sp);
 void table_set_spool(struct table *t, struct spool *sp);
+/* Report the records parsed so far to p (borrowed, may be NULL), every
+ * TABLE_PROGRESS_EVERY records and at the end of each sheet. */
+#define TABLE_PROGRESS_EVERY 1024
+struct progress;
+void table_set_progress(struct table *t, struct progress *p);
 /*
  * Text formats (CSV) carry no types: with on, a text cell that reads as a
  * plain decimal number ("-5", "+7", "0.25", "1e3"; at most 15 digits, no

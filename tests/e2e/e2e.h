@@ -318,10 +318,11 @@ static inline void e2e_add_field(curl_mime *m, const char *name,
     curl_mime_data(p, value, CURL_ZERO_TERMINATED);
 }
 
-/* POST /api/uploads as multipart/form-data. */
-static inline CURLcode e2e_post(const struct e2e_server *s,
-                                const struct e2e_upload *u,
-                                struct e2e_resp *r)
+/* POST /api/uploads as multipart/form-data, with one extra "Name: value"
+ * header (or NULL). */
+static inline CURLcode e2e_post_h(const struct e2e_server *s,
+                                  const struct e2e_upload *u,
+                                  const char *header, struct e2e_resp *r)
 {
     char url[256];
     CURL *c = curl_easy_init();
@@ -338,15 +339,25 @@ static inline CURLcode e2e_post(const struct e2e_server *s,
     snprintf(url, sizeof(url), "%s/api/uploads", s->base);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_MIMEPOST, m);
-    if (u->no_expect) {
+    if (u->no_expect)
         h = curl_slist_append(h, "Expect:");
+    if (header)
+        h = curl_slist_append(h, header);
+    if (h)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    }
     rc = e2e_perform(c, r);
     curl_slist_free_all(h);
     curl_mime_free(m);
     curl_easy_cleanup(c);
     return rc;
+}
+
+/* POST /api/uploads as multipart/form-data. */
+static inline CURLcode e2e_post(const struct e2e_server *s,
+                                const struct e2e_upload *u,
+                                struct e2e_resp *r)
+{
+    return e2e_post_h(s, u, NULL, r);
 }
 
 /* ---- raw sockets -------------------------------------------------------- */

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "core/buf.h"
 #include "core/sha256.h"
 #include "e2e.h"
 #include "socc_test.h"
@@ -689,6 +690,65 @@ static void test_case_022_names(void **state)
 
 /* ---- a small limit: chunked bodies are cut at the file limit ---------------- */
 
+/*
+ * An upload tagged with X-Upload-Token can be followed by the page: after
+ * the POST the token answers the outcome, the rows parsed and the bytes.
+ */
+static void test_progress_token(void **state)
+{
+    struct buf csv;
+    struct e2e_resp r;
+    char stage[32], name[64];
+    int i;
+
+    (void)state;
+    buf_init(&csv);
+    buf_adds(&csv, "host,n\n");
+    for (i = 0; i < 3000; i++)
+        buf_printf(&csv, "h%d,%d\n", i, i);
+    {
+        struct e2e_upload u = { "progress-co", "edr", NULL, csv.data, csv.len,
+                                "p.csv", 0, 0 };
+        assert_int_equal(e2e_post_h(&srv, &u, "X-Upload-Token: tok_A-1", &r),
+                         CURLE_OK);
+    }
+    assert_int_equal(r.status, 201);
+    e2e_resp_free(&r);
+
+    e2e_get(&srv, "/api/uploads/progress/tok_A-1", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(e2e_json_str(r.body, "stage", stage, sizeof(stage)), 0);
+    assert_string_equal(stage, "done");
+    assert_int_equal(e2e_json_int(r.body, "rows", -1), 3000);
+    assert_true(e2e_json_int(r.body, "bytes", -1) > (long long)csv.len);
+    assert_int_equal(e2e_json_str(r.body, "filename", name, sizeof(name)), 0);
+    assert_string_equal(name, "p.csv");
+    e2e_resp_free(&r);
+
+    /* a refused upload answers its error name under its token */
+    {
+        struct e2e_upload u = { "progress-co", "edr", NULL, csv.data, csv.len,
+                                "p.csv", 0, 0 };
+        assert_int_equal(e2e_post_h(&srv, &u, "X-Upload-Token: tok_dup", &r),
+                         CURLE_OK);
+    }
+    assert_int_equal(r.status, 409);
+    e2e_resp_free(&r);
+    e2e_get(&srv, "/api/uploads/progress/tok_dup", NULL, &r);
+    assert_int_equal(r.status, 200);
+    e2e_json_str(r.body, "stage", stage, sizeof(stage));
+    assert_string_equal(stage, "DUPLICATE_FILE");
+    e2e_resp_free(&r);
+
+    e2e_get(&srv, "/api/uploads/progress/nobody-has-this", NULL, &r);
+    assert_int_equal(r.status, 404);
+    e2e_resp_free(&r);
+    e2e_get(&srv, "/api/uploads/progress/bad%20token", NULL, &r);
+    assert_int_equal(r.status, 400);
+    e2e_resp_free(&r);
+    buf_release(&csv);
+}
+
 static void test_chunked_over_limit(void **state)
 {
     const char *env[] = { "MAX_FILE_SIZE", "65536", NULL };
@@ -750,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_read_back),
         cmocka_unit_test(test_case_022_names),
         cmocka_unit_test(test_chunked_over_limit),
+        cmocka_unit_test(test_progress_token),
     };
     int rc;
 

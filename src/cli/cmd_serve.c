@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "http/api_tus.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -97,9 +98,13 @@ int cmd_serve(int argc, char **argv)
     if (store_start_checkpointer(st, CHECKPOINT_MS) != 0)
         log_event(LOG_WARN, "http", "checkpointer_failed", NULL,
                   "interval_ms=%u", CHECKPOINT_MS);
-    if (server_start(&cfg, st, &srv, &err) != SOCC_OK) {
+    if (api_tus_start(&cfg, st, &err) != SOCC_OK) {
         rc = fail(&err);
         goto out_store;
+    }
+    if (server_start(&cfg, st, &srv, &err) != SOCC_OK) {
+        rc = fail(&err);
+        goto out_tus;
     }
     port = server_port(srv);
     log_event(LOG_INFO, "http", "started", NULL,
@@ -111,6 +116,8 @@ int cmd_serve(int argc, char **argv)
     server_stop(srv);
     log_event(LOG_INFO, "http", "stopped", NULL, "port=%u", port);
 
+out_tus:
+    api_tus_stop();
 out_store:
     store_close(st);
 out:

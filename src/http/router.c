@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "http/api_tus.h"
 #include "http/api_uploads.h"
 #include "http/respond.h"
 #include "http/static.h"
@@ -21,19 +22,6 @@ static enum MHD_Result wrong_method(struct server_req *r, const char *allow)
     r->allow = allow;
     r->close_conn = 1;
     return respond_error(r, SOCC_E_METHOD_NOT_ALLOWED, 0, NULL, NULL, NULL);
-}
-
-/*
- * LIMIT: resumable uploads (tus 1.0) are not built; every method on
- * /api/tus and below answers 501 UNSUPPORTED, pointing at POST /api/uploads.
- */
-static enum MHD_Result tus(struct server_req *r)
-{
-    r->close_conn = 1;
-    return respond_error(r, SOCC_E_UNSUPPORTED, 0,
-                         "resumable uploads (tus) are not available",
-                         "upload the whole file with POST /api/uploads",
-                         NULL);
 }
 
 static int is_tus(const char *url)
@@ -168,7 +156,7 @@ static enum MHD_Result api(struct server_req *r, const char *method,
     if (strncmp(url, UPLOADS "/", sizeof(UPLOADS)) == 0)
         return upload_item(r, method, url + sizeof(UPLOADS));
     if (is_tus(url))
-        return tus(r);
+        return api_tus(r, method, url);
     r->close_conn = 1;
     return respond_error(r, SOCC_E_NOT_FOUND, 0, "no such route", NULL, NULL);
 }

@@ -17,9 +17,16 @@ fi
 
 passed=0 failed=0 skipped=0
 log=$(mktemp)
+# node tests (tests/js/*.test.mjs) print the same cmocka-style lines
+for t in tests/js/*.test.mjs; do
+    [ -f "$t" ] && set -- "$@" "$t"
+done
 for t in "$@"; do
     echo "== $t"
-    "$t" >"$log" 2>&1
+    case "$t" in
+    *.mjs) node "$t" >"$log" 2>&1 ;;
+    *) "$t" >"$log" 2>&1 ;;
+    esac
     rc=$?
     cat "$log"
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')

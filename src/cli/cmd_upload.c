@@ -128,6 +128,10 @@ static void on_progress(void *ctx, uint64_t sent)
 
 /* ---- one file ----------------------------------------------------------- */
 
+/*
+ * LIMIT: the file is read once to hash it before sending (the hash names
+ * its remembered upload), so a 50 MB file costs a local read first.
+ */
 static enum socc_err open_file(struct job *j, struct socc_error *err)
 {
     struct stat sb;

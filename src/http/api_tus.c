@@ -485,13 +485,18 @@ static enum MHD_Result chunk_body(struct server_req *r, const char *data,
 {
     struct chunk *c = r->state;
     const struct tus_meta *m = tus_upload_meta(c->u);
+    enum MHD_Result res;
 
     if (*size == 0) {
         if (c->answered)
             return MHD_YES;
         c->answered = 1;
         r->close_conn = c->failed != SOCC_OK;
-        return chunk_done(r, c);
+        res = chunk_done(r, c);
+        /* before the answer leaves: a poll right after it sees the end */
+        progress_end(c->prog, c->outcome ? c->outcome : "receiving");
+        c->prog = NULL;
+        return res;
     }
     r->bytes_in += *size;
     if (c->failed == SOCC_OK) {
@@ -604,6 +609,11 @@ static enum MHD_Result patch_upload(struct server_req *r,
     return res;
 }
 
+/*
+ * LIMIT: the request writing an upload holds its lock until it ends; when
+ * a client vanishes without the server seeing the connection close, a
+ * resume gets 423 UPLOAD_LOCKED until SOCC_CONNECTION_TIMEOUT passes.
+ */
 static enum MHD_Result tus_patch(struct server_req *r, const char *id)
 {
     struct tus_upload *u;

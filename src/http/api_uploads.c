@@ -96,6 +96,7 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
                                  size_t *size)
 {
     struct post *ps = r->state;
+    enum MHD_Result res;
 
     if (*size == 0) {
         if (ps->answered)
@@ -104,10 +105,15 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
         r->close_conn = ps->failed != SOCC_OK;
         if (ps->failed != SOCC_OK) {
             ps->outcome = socc_err_name(ps->failed);
-            return respond_error(r, ps->failed, 0, ps->err.detail, NULL,
-                                 NULL);
+            res = respond_error(r, ps->failed, 0, ps->err.detail, NULL,
+                                NULL);
+        } else {
+            res = post_done(r, ps);
         }
-        return post_done(r, ps);
+        /* before the answer leaves: a poll right after it sees the end */
+        progress_end(ps->prog, ps->outcome ? ps->outcome : "INTERNAL");
+        ps->prog = NULL;
+        return res;
     }
     r->bytes_in += *size;
     progress_bytes(ps->prog, r->bytes_in, ps->declared);

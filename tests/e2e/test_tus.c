@@ -288,6 +288,36 @@ static void test_creation_with_upload(void **state)
     tus_resp_free(&r);
 }
 
+/* A PATCH tagged with X-Upload-Token is followed like a POST. */
+static void test_progress_token(void **state)
+{
+    const char *hdrs[5] = { "Tus-Resumable: 1.0.0",
+                            "Content-Type: application/offset+octet-stream",
+                            "Upload-Offset: 0", "X-Upload-Token: tus_tok-1",
+                            NULL };
+    char loc[128], stage[32];
+    struct tus_resp r;
+    struct e2e_resp g;
+    size_t n = strlen(csv);
+
+    (void)state;
+    assert_int_equal(tus_create(srv.base, n, "prog.csv", "Prog", "siem", loc,
+                                sizeof(loc)), 201);
+    assert_int_equal(tus_req(srv.base, "PATCH", loc, hdrs, csv, n, &r),
+                     CURLE_OK);
+    assert_int_equal(r.status, 201);
+    tus_resp_free(&r);
+    assert_int_equal(e2e_get(&srv, "/api/uploads/progress/tus_tok-1", NULL,
+                             &g), CURLE_OK);
+    assert_int_equal(g.status, 200);
+    assert_int_equal(e2e_json_str(g.body, "stage", stage, sizeof(stage)), 0);
+    assert_string_equal(stage, "done");
+    assert_int_equal(e2e_json_int(g.body, "rows", -1), 3);
+    assert_int_equal(e2e_json_int(g.body, "bytes", -1), (long long)n);
+    assert_int_equal(e2e_json_int(g.body, "total", -1), (long long)n);
+    e2e_resp_free(&g);
+}
+
 /* A zero-byte upload finishes at creation with the pipeline's EMPTY_FILE. */
 static void test_empty_upload(void **state)
 {
@@ -542,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_creation_refusals),
         cmocka_unit_test(test_termination),
         cmocka_unit_test(test_creation_with_upload),
+        cmocka_unit_test(test_progress_token),
         cmocka_unit_test(test_empty_upload),
         cmocka_unit_test(test_corpus_file_like_post),
         cmocka_unit_test(test_concurrent_patch_locked),

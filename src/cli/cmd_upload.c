@@ -308,6 +308,37 @@ static int after_head(struct job *j, const struct tus_answer *a,
     return 0;
 }
 
+/*
+ * What a PATCH answer means: 2 done (the answer moved into o), 0 go on
+ * (at *offset, -1 to ask), 1 retry, -1 final refusal.
+ */
+static int after_patch(struct job *j, struct tus_answer *a, int64_t *offset,
+                       unsigned *tries, struct outcome *o)
+{
+    if (a->status == 201) {
+        o->code = SOCC_OK;
+        tus_answer_release(&o->fin);
+        o->fin = *a;
+        a->body = NULL;
+        forget(j);
+        return 2;
+    }
+    if (a->status == 204 && a->offset > *offset) {
+        *offset = a->offset;
+        *tries = 0;   /* progress: the retry budget starts again */
+        return 0;
+    }
+    if (a->status == 409 &&
+        answer_code(a, SOCC_E_OK) == SOCC_E_OFFSET_MISMATCH) {
+        *offset = -1;   /* ask where the server is */
+        return (*tries)++ < j->run->o.retries ? 0 : 1;
+    }
+    if (retryable(a))
+        return 1;
+    refused(j, a, o);
+    return -1;
+}
+
 /* Send one file to the end; the outcome in *o. */
 static enum socc_err send_file(struct job *j, struct outcome *o)
 {
@@ -330,22 +361,10 @@ static enum socc_err send_file(struct job *j, struct outcome *o)
                 step = retryable(&a) ? 1 : (refused(j, &a, o), -1);
         } else if (send_chunk(j, (uint64_t)offset, &a) != 0) {
             step = -2;
-        } else if (a.status == 201) {
-            o->code = SOCC_OK;
-            tus_answer_release(&o->fin);
-            o->fin = a;
-            forget(j);
-            return SOCC_OK;
-        } else if (a.status == 204 && a.offset > offset) {
-            offset = a.offset;
-            tries = 0;   /* progress: the retry budget starts again */
-            step = 0;
-        } else if (a.status == 409 &&
-                   answer_code(&a, SOCC_E_OK) == SOCC_E_OFFSET_MISMATCH) {
-            offset = -1;   /* ask where the server is */
-            step = tries++ < j->run->o.retries ? 0 : 1;
         } else {
-            step = retryable(&a) ? 1 : (refused(j, &a, o), -1);
+            step = after_patch(j, &a, &offset, &tries, o);
+            if (step == 2)
+                return SOCC_OK;
         }
         if (step == -2) {
             snprintf(o->detail, sizeof(o->detail), "out of memory or the "

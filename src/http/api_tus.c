@@ -384,6 +384,22 @@ static enum MHD_Result answer_done(struct server_req *r,
                 NULL, &ex, h);
 }
 
+/* The pipeline's input for upload m; every pointer borrowed. */
+static void fill_input(struct pipeline_input *in, const struct tus_meta *m,
+                       const char *req_id, const char *path,
+                       const char *hash, struct progress *prog)
+{
+    memset(in, 0, sizeof(*in));
+    in->company = m->company;
+    in->tool_type = m->tool_type;
+    in->filename = m->filename;
+    in->req_id = req_id;
+    in->path = path;
+    in->hash = hash;
+    in->size = m->length;
+    in->progress = prog;
+}
+
 /*
  * Every byte is in: run the pipeline on the data file (it takes it),
  * record the result in the upload and answer like POST /api/uploads.
@@ -409,15 +425,7 @@ static enum MHD_Result finish(struct server_req *r, struct tus_upload *u,
     log_event(LOG_INFO, "tus", "upload_received", r->id,
               "id=%s size=%" PRIu64 " sha256=%s", m->id, m->length, hash);
     tus_upload_data_path(u, path, sizeof(path));
-    memset(&in, 0, sizeof(in));
-    in.company = m->company;
-    in.tool_type = m->tool_type;
-    in.filename = m->filename;
-    in.req_id = r->id;
-    in.path = path;
-    in.hash = hash;
-    in.size = m->length;
-    in.progress = prog;
+    fill_input(&in, m, r->id, path, hash, prog);
     e = pipeline_run(r->app->store, r->app->cfg, &in, &out, &err);
     *outcome = e == SOCC_OK ? "done" : socc_err_name(e);
     id = e == SOCC_OK ? out.upload.id

@@ -407,7 +407,9 @@ static void test_concurrent_patch_locked(void **state)
 {
     char loc[128], req[512], resp[2048];
     struct tus_resp r;
-    int fd;
+    struct e2e_resp g;
+    int fd, held;
+    long until;
 
     (void)state;
     assert_int_equal(tus_create(srv.base, 40, "lock.csv", "L", "siem", loc,
@@ -416,10 +418,18 @@ static void test_concurrent_patch_locked(void **state)
     assert_true(fd >= 0);
     snprintf(req, sizeof(req), "PATCH %s HTTP/1.1\r\nHost: x\r\n"
              "Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: "
-             "application/offset+octet-stream\r\nContent-Length: 20\r\n\r\n"
-             "host,severity\n", loc);
+             "application/offset+octet-stream\r\nContent-Length: 20\r\n"
+             "X-Upload-Token: lock_tok\r\n\r\nhost,severity\n", loc);
     assert_int_equal(e2e_send_all(fd, req, strlen(req)), 0);
-    usleep(300000);   /* the first PATCH holds the upload now */
+    /* the chunk is registered once the first PATCH holds the upload */
+    until = e2e_now_ms() + 5000;
+    do {
+        assert_int_equal(e2e_get(&srv, "/api/uploads/progress/lock_tok",
+                                 NULL, &g), CURLE_OK);
+        held = g.status == 200;
+        e2e_resp_free(&g);
+    } while (!held && e2e_now_ms() < until && usleep(20000) == 0);
+    assert_true(held);
     assert_int_equal(tus_patch(srv.base, loc, 0, "abc", 3, NULL, &r),
                      CURLE_OK);
     assert_code(&r, 423, "UPLOAD_LOCKED");

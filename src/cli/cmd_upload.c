@@ -653,8 +653,9 @@ int cmd_upload(int argc, char **argv)
     memset(&x, 0, sizeof(x));
     socc_error_clear(&err);
     if (read_opts(argc, argv, &x.o, &err) != SOCC_OK) {
-        fprintf(stderr, "socc: %s: %s\n", socc_err_name(err.code), err.detail);
-        usage(stderr);
+        fprintf(stderr, "socc: %s: %s\nusage: socc upload --url URL "
+                "--company C --tool T [options] FILE... (--help: options)\n",
+                socc_err_name(err.code), err.detail);
         return socc_err_exit(err.code);
     }
     if (x.o.help) {

@@ -214,8 +214,11 @@ static void test_server_down_then_up(void **state)
     e2e_stop(&late);
 }
 
-/* A fake server answering every request 503 with Retry-After: 1. */
-static pid_t busy_server(int port)
+/*
+ * A fake server on port: answers every request 503 with Retry-After: 1,
+ * or, when mute, reads it and never answers.
+ */
+static pid_t fake_server(int port, int mute)
 {
     static const char resp[] =
         "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
@@ -242,6 +245,10 @@ static pid_t busy_server(int port)
             if (c < 0)
                 _exit(0);
             e2e_read_until(c, buf, sizeof(buf), "\r\n\r\n", 2000);
+            if (mute) {
+                e2e_read_until(c, buf, sizeof(buf), NULL, 60000);
+                _exit(0);
+            }
             e2e_send_all(c, resp, sizeof(resp) - 1);
             close(c);
         }
@@ -258,7 +265,7 @@ static void test_retry_after_honoured(void **state)
                            "--retries", "1", "--retry-base-ms", "1", path,
                            NULL };
     int port = e2e_free_port(), status;
-    pid_t fake = busy_server(port);
+    pid_t fake = fake_server(port, 0);
     long t0;
 
     (void)state;
@@ -271,6 +278,33 @@ static void test_retry_after_honoured(void **state)
     assert_non_null(strstr(err, "retry 1/1 for"));
     assert_non_null(strstr(err, " in 1000 ms"));
     assert_non_null(strstr(err, "gave up after 1 retries"));
+    free(out);
+    free(err);
+    kill(fake, SIGKILL);
+    waitpid(fake, &status, 0);
+}
+
+/* A server that takes the request and goes silent: the idle timeout. */
+static void test_idle_timeout(void **state)
+{
+    char path[300], base[64], *out, *err;
+    const char *args[] = { "--company", "Mute", "--tool", "edr",
+                           "--retries", "0", "--idle-timeout", "1", path,
+                           NULL };
+    int port = e2e_free_port(), status;
+    pid_t fake = fake_server(port, 1);
+    long t0, ms;
+
+    (void)state;
+    write_file("mute.csv", csv, strlen(csv), path, sizeof(path));
+    snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+    t0 = e2e_now_ms();
+    assert_int_equal(run(base, args, &out, &err),
+                     socc_err_exit(SOCC_E_UNAVAILABLE));
+    ms = e2e_now_ms() - t0;
+    assert_true(ms >= 1000 && ms < 10000);
+    assert_non_null(strstr(err, "gave up after 0 retries"));
+    assert_non_null(strstr(err, "Operation too slow"));
     free(out);
     free(err);
     kill(fake, SIGKILL);
@@ -402,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_refusals_not_retried),
         cmocka_unit_test(test_server_down_then_up),
         cmocka_unit_test(test_retry_after_honoured),
+        cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_circuit_breaker),
         cmocka_unit_test(test_rerun_resumes),
     };

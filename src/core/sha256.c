@@ -43,6 +43,16 @@ void sha256_final_hex(struct sha256 *h, char hex[65])
     sha256_release(h);
 }
 
+void sha256_final(struct sha256 *h, unsigned char md[32])
+{
+    unsigned int n = 0;
+
+    memset(md, 0, 32);
+    if (h->md)
+        EVP_DigestFinal_ex(h->md, md, &n);
+    sha256_release(h);
+}
+
 void sha256_release(struct sha256 *h)
 {
     EVP_MD_CTX_free(h->md);

@@ -23,6 +23,8 @@ struct pipeline_input {
     const char *path;         /* received bytes; taken: moved or removed */
     const char *hash;         /* 64 hex, or NULL to hash here */
     uint64_t size;
+    int64_t id;               /* 0; a journal replay gives the original id */
+    const char *created_at;   /* NULL; a replay gives the original time */
 };
 
 struct pipeline_output {

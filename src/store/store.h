@@ -52,6 +52,12 @@ struct store_filter {
  */
 enum socc_err store_open(const char *data_dir, struct store **out,
                          struct socc_error *err);
+/* store_open() flag: keep no journal (a point-in-time replay's copy). */
+#define STORE_NO_JOURNAL 1u
+enum socc_err store_open_flags(const char *data_dir, unsigned flags,
+                               struct store **out, struct socc_error *err);
+/* The data dir the store was opened on (borrowed). */
+const char *store_data_dir(struct store *s);
 void store_close(struct store *s);
 /*
  * Copy the WAL back into the database when it holds more than
@@ -124,6 +130,69 @@ enum socc_err store_list_json(struct store *s, const struct store_filter *f,
 enum socc_err store_records_json(struct store *s, int64_t upload_id,
                                  int sheet, int64_t limit, int64_t offset,
                                  struct buf *out, struct socc_error *err);
+
+/* ---- versions (store_versions.c) ---- */
+
+/*
+ * Each stored upload is a version of its (company, tool_type); its change
+ * summary against its predecessor (the version that was active when it
+ * was stored) is computed as it is saved: rows added, removed, unchanged
+ * (a multiset of row identities, see migrations.c) and column names added
+ * and removed (over all sheets).
+ */
+
+/* Which side of a diff to page through. */
+enum store_diff_side { STORE_DIFF_ADDED, STORE_DIFF_REMOVED };
+
+/* Append {"company":..,"tool_type":..,"versions":[upload + summary...]},
+ * newest version first. */
+enum socc_err store_versions_json(struct store *s, const char *company,
+                                  const char *tool_type, struct buf *out,
+                                  struct socc_error *err);
+/* Append the upload as JSON with its "summary"; NOT_FOUND when absent. */
+enum socc_err store_version_json(struct store *s, int64_t id, struct buf *out,
+                                 struct socc_error *err);
+/*
+ * Append a page of the rows added (present in id, not its predecessor) or
+ * removed: {"id":..,"previous_id":..,"side":"added","total":N,"limit":..,
+ * "offset":..,"rows":[{"sheet":..,"row":..,"cells":{..}}],"next_offset":..}.
+ */
+enum socc_err store_version_diff_json(struct store *s, int64_t id,
+                                      enum store_diff_side side,
+                                      int64_t limit, int64_t offset,
+                                      struct buf *out, struct socc_error *err);
+/*
+ * Make upload id the active version of its company and tool type (a
+ * rollback); *u (may be NULL) is the upload afterwards.  Journaled.
+ */
+enum socc_err store_activate(struct store *s, int64_t id,
+                             struct store_upload *u, struct socc_error *err);
+/*
+ * Remove upload id, its sheets and records.  Its successors get its
+ * predecessor (and new summaries); when it was active, its predecessor
+ * (else the newest remaining version) becomes active, *now_active (may be
+ * NULL) says which (0: none).  The blob stays: backups may refer to it
+ * (backup_prune() removes unreferenced blobs).  Journaled.
+ */
+enum socc_err store_delete(struct store *s, int64_t id, int64_t *now_active,
+                           struct socc_error *err);
+
+/* ---- snapshots (store_snapshot.c) ---- */
+
+/*
+ * Copy the database, consistent as of one moment, into the new file dest
+ * (SQLite online backup API, while others keep writing) and check the copy
+ * (PRAGMA integrity_check).  *journal_seq is the last journal entry the
+ * copy contains.  INTERNAL or STORAGE_FULL with a detail on failure; dest
+ * is removed then.
+ */
+enum socc_err store_snapshot(struct store *s, const char *dest,
+                             int64_t *journal_seq, struct socc_error *err);
+/*
+ * Check a database file: PRAGMA quick_check (full=0) or integrity_check.
+ * 0 when it is sound; else -1 with the first problem in detail (size n).
+ */
+int store_check_file(const char *db_path, int full, char *detail, size_t n);
 
 /* ---- writes: one upload in one transaction ---- */
 

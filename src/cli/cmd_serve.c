@@ -1,15 +1,18 @@
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "store/backup.h"
 #include "store/store.h"
 
 /* How often the database's WAL is folded back while serving. */
@@ -73,9 +76,10 @@ int cmd_serve(int argc, char **argv)
     struct socc_error err;
     struct store *st = NULL;
     struct server *srv = NULL;
+    struct backup *bk = NULL;
     sigset_t set;
     unsigned port;
-    int sig, rc = 0;
+    int sig, rc = 0, lock;
 
     if (argc > 1) {
         fprintf(stderr, "socc: BAD_REQUEST: serve takes no arguments; "
@@ -90,14 +94,20 @@ int cmd_serve(int argc, char **argv)
     block_signals(&set);
     raise_nofile();
     mkdir(cfg.data_dir, 0750);
-    if (store_open(cfg.data_dir, &st, &err) != SOCC_OK) {
+    lock = cli_data_lock(cfg.data_dir, 0);
+    if (cli_db_sound(cfg.data_dir, &err) != SOCC_OK ||
+        store_open(cfg.data_dir, &st, &err) != SOCC_OK ||
+        cli_backup_open(st, &bk, &err) != SOCC_OK) {
         rc = fail(&err);
-        goto out;
+        goto out_store;
     }
+    if (backup_start(bk) != 0)
+        log_event(LOG_WARN, "backup", "schedule_failed", NULL, "errno=%d",
+                  errno);
     if (store_start_checkpointer(st, CHECKPOINT_MS) != 0)
         log_event(LOG_WARN, "http", "checkpointer_failed", NULL,
                   "interval_ms=%u", CHECKPOINT_MS);
-    if (server_start(&cfg, st, &srv, &err) != SOCC_OK) {
+    if (server_start(&cfg, st, bk, &srv, &err) != SOCC_OK) {
         rc = fail(&err);
         goto out_store;
     }
@@ -112,7 +122,9 @@ int cmd_serve(int argc, char **argv)
     log_event(LOG_INFO, "http", "stopped", NULL, "port=%u", port);
 
 out_store:
+    backup_close(bk);
     store_close(st);
-out:
+    if (lock >= 0)
+        close(lock);
     return rc;
 }

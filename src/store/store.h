@@ -193,6 +193,19 @@ enum socc_err store_snapshot(struct store *s, const char *dest,
  * 0 when it is sound; else -1 with the first problem in detail (size n).
  */
 int store_check_file(const char *db_path, int full, char *detail, size_t n);
+/*
+ * Under the database's write lock: drop journal entries up to
+ * journal_after (0: keep all), then remove every blob that no upload, no
+ * journal entry and none of keep[0..nkeep) (hashes) refers to; *removed
+ * counts them.
+ */
+enum socc_err store_maintain(struct store *s, int64_t journal_after,
+                             const char *const *keep, size_t nkeep,
+                             int *removed, struct socc_error *err);
+/* Append the distinct file hashes a database file refers to, one a line. */
+int store_file_hashes(const char *db_path, struct buf *out);
+/* The journal file of the store (borrowed). */
+const char *store_journal_path(struct store *s);
 
 /* ---- writes: one upload in one transaction ---- */
 

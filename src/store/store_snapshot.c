@@ -2,9 +2,11 @@
  * Consistent copies of the SQLite database (online backup API) and
  * integrity checks of a database file.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -117,4 +119,146 @@ enum socc_err store_snapshot(struct store *s, const char *dest,
                               "integrity check: %s", detail);
     }
     return SOCC_OK;
+}
+
+/* ---- maintenance: journal compaction and blob removal ---- */
+
+/* Sorted set of 64-hex hashes. */
+struct hashset {
+    char (*h)[65];
+    size_t n, cap;
+};
+
+static int hs_add(struct hashset *hs, const char *hash)
+{
+    if (!hash || strlen(hash) != 64)
+        return 0;
+    if (hs->n == hs->cap) {
+        size_t nc = hs->cap ? hs->cap * 2 : 256;
+        char (*g)[65] = realloc(hs->h, nc * sizeof(*g));
+        if (!g)
+            return -1;
+        hs->h = g;
+        hs->cap = nc;
+    }
+    snprintf(hs->h[hs->n++], 65, "%s", hash);
+    return 0;
+}
+
+static int hs_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static int hs_has(const struct hashset *hs, const char *hash)
+{
+    return hs->n && bsearch(hash, hs->h, hs->n, sizeof(*hs->h), hs_cmp);
+}
+
+static int add_journal_hash(const struct journal_entry *e, void *ud)
+{
+    return strcmp(e->op, "ingest") == 0 ? hs_add(ud, e->sha256) : 0;
+}
+
+static int add_live(sqlite3 *db, struct hashset *hs)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, "SELECT DISTINCT file_hash FROM uploads", -1,
+                           &st, NULL))
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (hs_add(hs, (const char *)sqlite3_column_text(st, 0)) != 0)
+            break;
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Remove blobs/<hh>/<hash> files not in hs; how many went. */
+static int sweep_blobs(struct store *s, const struct hashset *hs)
+{
+    char dir[1200], sub[1500], path[1800];
+    DIR *d, *d2;
+    struct dirent *e, *f;
+    int n = 0;
+
+    snprintf(dir, sizeof(dir), "%s/blobs", store_data_dir(s));
+    d = opendir(dir);
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strlen(e->d_name) != 2)
+            continue;
+        snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+        d2 = opendir(sub);
+        while (d2 && (f = readdir(d2)) != NULL) {
+            if (strlen(f->d_name) != 64 || hs_has(hs, f->d_name))
+                continue;
+            snprintf(path, sizeof(path), "%s/%s", sub, f->d_name);
+            n += unlink(path) == 0;
+        }
+        if (d2)
+            closedir(d2);
+    }
+    closedir(d);
+    return n;
+}
+
+enum socc_err store_maintain(struct store *s, int64_t journal_after,
+                             const char *const *keep, size_t nkeep,
+                             int *removed, struct socc_error *err)
+{
+    sqlite3 *db = store_sqlite_get(s);
+    struct hashset hs = { NULL, 0, 0 };
+    enum socc_err rc = SOCC_OK;
+    size_t i;
+
+    *removed = 0;
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    /* under the write lock: no change is in flight, none can append */
+    if (store_sqlite_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        rc = store_sqlite_fail(err, db, "maintenance lock");
+        goto out;
+    }
+    if (journal_after > 0 &&
+        journal_keep(store_journal_path(s), journal_after, INT64_MAX) != 0)
+        rc = socc_error_set(err, SOCC_E_INTERNAL, "cannot compact the journal");
+    for (i = 0; rc == SOCC_OK && i < nkeep; i++)
+        if (hs_add(&hs, keep[i]) != 0)
+            rc = socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
+    if (rc == SOCC_OK && (add_live(db, &hs) != 0 ||
+                          journal_read(store_journal_path(s), add_journal_hash,
+                                       &hs) != 0))
+        rc = socc_error_set(err, SOCC_E_INTERNAL, "cannot list blob users");
+    if (rc == SOCC_OK) {
+        qsort(hs.h, hs.n, sizeof(*hs.h), hs_cmp);
+        *removed = sweep_blobs(s, &hs);
+    }
+    store_sqlite_exec(db, "COMMIT");
+out:
+    store_sqlite_put(s, db);
+    free(hs.h);
+    return rc;
+}
+
+int store_file_hashes(const char *db_path, struct buf *out)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_ERROR;
+
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) ==
+            SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT DISTINCT file_hash FROM uploads", -1,
+                           &st, NULL) == SQLITE_OK) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            buf_adds(out, (const char *)sqlite3_column_text(st, 0));
+            buf_addc(out, '\n');
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc == SQLITE_DONE && buf_ok(out) ? 0 : -1;
 }

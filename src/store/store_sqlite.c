@@ -1623,3 +1623,5 @@ enum socc_err store_sqlite_journal(struct store *s, sqlite3 *db,
 }
 
 const char *store_data_dir(struct store *s) { return s->dir; }
+
+const char *store_journal_path(struct store *s) { return s->journal_path; }

@@ -206,6 +206,25 @@ enum socc_err store_maintain(struct store *s, int64_t journal_after,
 int store_file_hashes(const char *db_path, struct buf *out);
 /* The journal file of the store (borrowed). */
 const char *store_journal_path(struct store *s);
+/*
+ * Replace every upload, sheet, record and summary of company in s with
+ * those in the database file src (same schema), keeping ids, in one
+ * transaction that also journals a "restore_company" entry (arg says
+ * what).  Other companies are not touched.
+ */
+enum socc_err store_replace_company(struct store *s, const char *src,
+                                    const char *company, const char *arg,
+                                    struct socc_error *err);
+/*
+ * Set the journal position of a database file not in use (before a
+ * restored file is opened, so that later journal entries are kept).
+ */
+int store_file_set_seq(const char *db_path, int64_t seq);
+/* The journal position of a database file, -1 when unreadable. */
+int64_t store_file_seq(const char *db_path);
+/* Journal a "restore" entry (arg says what) in its own transaction. */
+enum socc_err store_mark_restore(struct store *s, const char *arg,
+                                 struct socc_error *err);
 
 /* ---- writes: one upload in one transaction ---- */
 

@@ -262,3 +262,147 @@ int store_file_hashes(const char *db_path, struct buf *out)
     sqlite3_close(db);
     return rc == SQLITE_DONE && buf_ok(out) ? 0 : -1;
 }
+
+/* ---- restores ---- */
+
+int64_t store_file_seq(const char *db_path)
+{
+    sqlite3 *db = NULL;
+    int64_t v = -1;
+
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) ==
+        SQLITE_OK)
+        v = seq_of(db);
+    sqlite3_close(db);
+    return v;
+}
+
+int store_file_set_seq(const char *db_path, int64_t seq)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_ERROR;
+
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) ==
+            SQLITE_OK &&
+        sqlite3_prepare_v2(db, "UPDATE state SET v = ? WHERE k = "
+                           "'journal_seq'", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, seq);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static enum socc_err journal_restore(struct store *s, sqlite3 *db,
+                                     const char *op, const char *company,
+                                     const char *arg, struct socc_error *err)
+{
+    struct journal_entry e;
+
+    memset(&e, 0, sizeof(e));
+    snprintf(e.op, sizeof(e.op), "%s", op);
+    snprintf(e.company, sizeof(e.company), "%s", company ? company : "");
+    snprintf(e.arg, sizeof(e.arg), "%s", arg ? arg : "");
+    return store_sqlite_journal(s, db, &e, err);
+}
+
+enum socc_err store_mark_restore(struct store *s, const char *arg,
+                                 struct socc_error *err)
+{
+    sqlite3 *db = store_sqlite_get(s);
+    enum socc_err rc;
+
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    if (store_sqlite_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+        rc = store_sqlite_fail(err, db, "begin");
+    else
+        rc = journal_restore(s, db, "restore", NULL, arg, err);
+    if (rc == SOCC_OK && store_sqlite_exec(db, "COMMIT") != SQLITE_OK)
+        rc = store_sqlite_fail(err, db, "commit");
+    if (rc != SOCC_OK && !sqlite3_get_autocommit(db))
+        store_sqlite_exec(db, "ROLLBACK");
+    store_sqlite_put(s, db);
+    return rc;
+}
+
+/* Run sql binding ?1 = company. */
+static int run_company(sqlite3 *db, const char *sql, const char *company)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return SQLITE_ERROR;
+    sqlite3_bind_text(st, 1, company, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * Records go by key range: upload_id << 39 is the high part of the key,
+ * so (id >> 39) names the upload.
+ */
+static const char *const replace_sql[] = {
+    "DELETE FROM main.records WHERE (id >> 39) IN (SELECT id FROM "
+    "main.uploads WHERE company = ?1)",
+    "DELETE FROM main.uploads WHERE company = ?1",
+    "INSERT INTO main.uploads SELECT * FROM r.uploads WHERE company = ?1",
+    "INSERT INTO main.sheets SELECT s.* FROM r.sheets s JOIN r.uploads u ON "
+    "u.id = s.upload_id WHERE u.company = ?1",
+    "INSERT INTO main.records SELECT x.* FROM r.records x WHERE (x.id >> 39)"
+    " IN (SELECT id FROM r.uploads WHERE company = ?1)",
+    "INSERT INTO main.changes SELECT c.* FROM r.changes c JOIN r.uploads u "
+    "ON u.id = c.upload_id WHERE u.company = ?1",
+};
+
+static enum socc_err replace_in(struct store *s, sqlite3 *db,
+                                const char *company, const char *arg,
+                                struct socc_error *err)
+{
+    size_t i;
+    enum socc_err rc = SOCC_OK;
+
+    if (store_sqlite_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return store_sqlite_fail(err, db, "begin");
+    for (i = 0; rc == SOCC_OK && i < sizeof(replace_sql) / sizeof(*replace_sql);
+         i++)
+        if (run_company(db, replace_sql[i], company) != SQLITE_OK)
+            rc = store_sqlite_fail(err, db, "company restore");
+    if (rc == SOCC_OK)
+        rc = journal_restore(s, db, "restore_company", company, arg, err);
+    if (rc == SOCC_OK && store_sqlite_exec(db, "COMMIT") != SQLITE_OK)
+        rc = store_sqlite_fail(err, db, "commit");
+    if (rc != SOCC_OK && !sqlite3_get_autocommit(db))
+        store_sqlite_exec(db, "ROLLBACK");
+    return rc;
+}
+
+enum socc_err store_replace_company(struct store *s, const char *src,
+                                    const char *company, const char *arg,
+                                    struct socc_error *err)
+{
+    sqlite3 *db = store_sqlite_get(s);
+    sqlite3_stmt *st = NULL;
+    enum socc_err rc = SOCC_OK;
+
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    if (sqlite3_prepare_v2(db, "ATTACH ? AS r", -1, &st, NULL) != SQLITE_OK)
+        rc = store_sqlite_fail(err, db, "prepare");
+    if (rc == SOCC_OK) {
+        sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = store_sqlite_fail(err, db, "attach");
+    }
+    sqlite3_finalize(st);
+    if (rc == SOCC_OK) {
+        rc = replace_in(s, db, company, arg, err);
+        store_sqlite_exec(db, "DETACH r");
+    }
+    store_sqlite_put(s, db);
+    return rc;
+}

@@ -310,8 +310,10 @@ enum socc_err backup_take(struct backup *b, const char *reason,
     struct backup_info *bi = info ? info : &tmp;
     struct socc_error perr;
     enum socc_err rc;
-    int fd = lock_take(b);
+    int fd;
 
+    memset(&tmp, 0, sizeof(tmp));
+    fd = lock_take(b);
     if (fd < 0)
         return socc_error_set(err, SOCC_E_BACKUP_FAILED, "cannot lock %s",
                               b->lock_path);

@@ -233,7 +233,8 @@ enum socc_err store_maintain(struct store *s, int64_t journal_after,
                                        &hs) != 0))
         rc = socc_error_set(err, SOCC_E_INTERNAL, "cannot list blob users");
     if (rc == SOCC_OK) {
-        qsort(hs.h, hs.n, sizeof(*hs.h), hs_cmp);
+        if (hs.n)
+            qsort(hs.h, hs.n, sizeof(*hs.h), hs_cmp);
         *removed = sweep_blobs(s, &hs);
     }
     store_sqlite_exec(db, "COMMIT");

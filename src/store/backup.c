@@ -231,6 +231,23 @@ static void snapshot_name(int64_t ts_ms, int64_t seq, char *out, size_t n)
     snprintf(out, n, "socc-%s-%lld.db", t, (long long)seq);
 }
 
+/* A name for bi that no listed backup has (two can share a millisecond). */
+static void unique_name(const struct backup_info *a, size_t n,
+                        struct backup_info *bi)
+{
+    size_t i;
+    int64_t k = 0;
+    int clash = 1;
+
+    while (clash) {
+        snapshot_name(bi->ts_ms + k, bi->journal_seq, bi->name,
+                      sizeof(bi->name));
+        for (clash = 0, i = 0; i < n && !clash; i++)
+            clash = strcmp(a[i].name, bi->name) == 0;
+        k++;
+    }
+}
+
 /* Beside each backup, "<name>.blobs": the blobs its database refers to. */
 static int put_blob_list(struct backup *b, const char *db, const char *name,
                          char *msg, size_t n)
@@ -274,15 +291,16 @@ static enum socc_err take_locked(struct backup *b, const char *reason,
     }
     bi->ts_ms = journal_now_ms();
     snprintf(bi->reason, sizeof(bi->reason), "%s", reason);
-    snapshot_name(bi->ts_ms, bi->journal_seq, bi->name, sizeof(bi->name));
     if (stat(tmp, &sb) != 0 || sha256_file_hex(tmp, bi->sha256) != 0) {
         snprintf(msg, sizeof(msg), "cannot read the snapshot back");
         goto out;
     }
     bi->size = (uint64_t)sb.st_size;
+    if (load_manifest(b, &all, &n, msg, sizeof(msg)) != 0)
+        goto out;
+    unique_name(all, n, bi);
     if (put_blob_list(b, tmp, bi->name, msg, sizeof(msg)) != 0 ||
-        b->t->put_file(b->t->ctx, tmp, bi->name, msg, sizeof(msg)) != 0 ||
-        load_manifest(b, &all, &n, msg, sizeof(msg)) != 0)
+        b->t->put_file(b->t->ctx, tmp, bi->name, msg, sizeof(msg)) != 0)
         goto out;
     g = realloc(all, (n + 1) * sizeof(*all));
     if (!g) {

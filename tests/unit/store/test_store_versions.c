@@ -1,0 +1,103 @@
+#include "socc_test.h"
+
+#include <sqlite3.h>
+
+#include "core/buf.h"
+#include "store/migrations.h"
+#include "store/store.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    st_tmpdir(dir, sizeof(dir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    st_rmtree(dir);
+    return 0;
+}
+
+#define KEY(u, ord) (((long long)(u) << 39) | (ord))
+
+/* A schema-1 database as an older socc left it: two versions of a tool. */
+static void old_database(void)
+{
+    char path[300], sql[2048];
+    sqlite3 *db;
+    const char *h1 = "1111111111111111111111111111111111111111111111111111111"
+                     "111111111";
+    const char *h2 = "2222222222222222222222222222222222222222222222222222222"
+                     "222222222";
+
+    snprintf(path, sizeof(path), "%s/socc.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, migrations_sql(0), NULL, NULL, NULL),
+                     SQLITE_OK);
+    snprintf(sql, sizeof(sql),
+             "PRAGMA user_version=1;"
+             "INSERT INTO uploads (id, company, tool_type, filename, size, "
+             " file_type, file_hash, record_count, sheet_count, status, "
+             " is_active, created_at, version, previous_id) VALUES "
+             "(1,'acme','siem','a.csv',1,'csv','%s',3,1,'stored',0,'t',1,NULL),"
+             "(2,'acme','siem','b.csv',1,'csv','%s',2,1,'stored',1,'t',2,1);"
+             "INSERT INTO sheets VALUES (1,0,'',3,1,1,'[\"n\"]'),"
+             " (2,0,'',2,2,1,'[\"n\",\"m\"]');"
+             "INSERT INTO records VALUES (%lld,2,'[1]'),(%lld,3,'[2]'),"
+             " (%lld,4,'[2]'),(%lld,2,'[2]'),(%lld,3,'[5]');",
+             h1, h2, KEY(1, 0), KEY(1, 1), KEY(1, 2), KEY(2, 0), KEY(2, 1));
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void migration_fills_identities_and_summaries(void **state)
+{
+    struct store *st;
+    struct socc_error e;
+    struct buf b;
+    char path[300];
+    sqlite3 *db;
+    sqlite3_stmt *q;
+
+    (void)state;
+    old_database();
+    assert_int_equal(store_open(dir, &st, &e), SOCC_OK);
+    buf_init(&b);
+    assert_int_equal(store_version_json(st, 2, &b, &e), SOCC_OK);
+    /* {1,2,2} -> {2,5}: one 2 stays, 1 and a 2 go, 5 comes; m is new */
+    assert_non_null(strstr(b.data, "\"summary\":{\"previous_id\":1,"
+                           "\"rows_added\":1,\"rows_removed\":2,"
+                           "\"rows_unchanged\":1,\"columns_added\":[\"m\"],"
+                           "\"columns_removed\":[]}"));
+    buf_release(&b);
+    store_close(st);
+    snprintf(path, sizeof(path), "%s/socc.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM records "
+                                        "WHERE length(rid) = 16", -1, &q,
+                                        NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 5);
+    sqlite3_finalize(q);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT v FROM state WHERE k = "
+                                        "'upload_id_max'", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            migration_fills_identities_and_summaries, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

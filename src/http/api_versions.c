@@ -181,7 +181,8 @@ static int backed_up(struct server_req *r, const char *reason,
 static enum MHD_Result activate(struct server_req *r, int64_t id)
 {
     struct store_upload u;
-    struct backup_info bi;
+    struct backup_info bi = { .journal_seq = 0 };
+    int was_active;
     struct socc_error err;
     enum MHD_Result res;
     struct buf b;
@@ -192,14 +193,16 @@ static enum MHD_Result activate(struct server_req *r, int64_t id)
     e = store_get_upload(r->app->store, id, &u, &err);
     if (e != SOCC_OK)
         return respond_error(r, e, 0, err.detail, NULL, NULL);
-    if (!u.is_active && !backed_up(r, "activate", &bi, &res))
+    /* activating the active version changes nothing: no backup needed */
+    was_active = u.is_active;
+    if (!was_active && !backed_up(r, "activate", &bi, &res))
         return res;
-    if (!u.is_active)
+    if (!was_active)
         e = store_activate(r->app->store, id, &u, &err);
     if (e == SOCC_OK)
         log_event(LOG_INFO, "http", "version_activated", r->id,
                   "id=%lld backup=%s", (long long)id,
-                  u.is_active ? bi.name : "-");
+                  was_active ? "-" : bi.name);
     buf_init(&b);
     if (e == SOCC_OK)
         e = store_version_json(r->app->store, id, &b, &err);

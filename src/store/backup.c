@@ -324,13 +324,12 @@ out:
 enum socc_err backup_take(struct backup *b, const char *reason,
                           struct backup_info *info, struct socc_error *err)
 {
-    struct backup_info tmp;
+    struct backup_info tmp = { .journal_seq = 0 };
     struct backup_info *bi = info ? info : &tmp;
     struct socc_error perr;
     enum socc_err rc;
     int fd;
 
-    memset(&tmp, 0, sizeof(tmp));
     fd = lock_take(b);
     if (fd < 0)
         return socc_error_set(err, SOCC_E_BACKUP_FAILED, "cannot lock %s",

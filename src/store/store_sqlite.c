@@ -84,6 +84,7 @@ struct store_writer {
     char company[129];
     char tool_type[33];
     char *sheet_name;         /* owned: current sheet, part of row identity */
+    struct sha256 rid_hash;   /* reused for every record's identity */
     struct store_upload meta; /* what begin was given, for the journal */
 };
 
@@ -242,18 +243,16 @@ static enum socc_err migrate(struct store *s, sqlite3 *db,
  * bytes are kept.  Two records are "the same row" across versions when
  * these match.
  */
-static void row_identity(const char *sheet, const char *cells, size_t len,
-                         unsigned char md[32])
+static void row_identity(struct sha256 *h, const char *sheet,
+                         const char *cells, size_t len, unsigned char md[32])
 {
-    struct sha256 h;
-
-    if (sha256_init(&h) != 0) {
+    if (sha256_restart(h) != 0) {
         memset(md, 0, 32);
         return;
     }
-    sha256_update(&h, sheet ? sheet : "", sheet ? strlen(sheet) + 1 : 1);
-    sha256_update(&h, cells, len);
-    sha256_final(&h, md);
+    sha256_update(h, sheet ? sheet : "", sheet ? strlen(sheet) + 1 : 1);
+    sha256_update(h, cells, len);
+    sha256_final_keep(h, md);
 }
 
 /* Identities of records stored before they existed. */
@@ -261,6 +260,7 @@ static enum socc_err backfill_rids(sqlite3 *db, struct socc_error *err)
 {
     sqlite3_stmt *sel = NULL, *upd = NULL;
     unsigned char md[32];
+    struct sha256 h;
     int rc;
 
     if (sqlite3_prepare_v2(db, "SELECT r.id, r.cells, s.name FROM records r "
@@ -272,8 +272,13 @@ static enum socc_err backfill_rids(sqlite3 *db, struct socc_error *err)
         sqlite3_finalize(sel);
         return db_fail(err, db, "prepare");
     }
+    if (sha256_init(&h) != 0) {
+        sqlite3_finalize(sel);
+        sqlite3_finalize(upd);
+        return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
+    }
     while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        row_identity((const char *)sqlite3_column_text(sel, 2),
+        row_identity(&h, (const char *)sqlite3_column_text(sel, 2),
                      (const char *)sqlite3_column_text(sel, 1),
                      (size_t)sqlite3_column_bytes(sel, 1), md);
         sqlite3_bind_blob(upd, 1, md, STORE_RID_BYTES, SQLITE_STATIC);
@@ -282,6 +287,7 @@ static enum socc_err backfill_rids(sqlite3 *db, struct socc_error *err)
             break;
         sqlite3_reset(upd);
     }
+    sha256_release(&h);
     sqlite3_finalize(sel);
     sqlite3_finalize(upd);
     return rc == SQLITE_DONE ? SOCC_OK : db_fail(err, db, "rid backfill");
@@ -1281,16 +1287,22 @@ enum socc_err store_writer_begin(struct store *s, const struct store_upload *u,
     w->s = s;
     w->cur_sheet = -1;
     w->meta = *u;
+    if (sha256_init(&w->rid_hash) != 0) {
+        free(w);
+        return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
+    }
     snprintf(w->company, sizeof(w->company), "%s", u->company);
     snprintf(w->tool_type, sizeof(w->tool_type), "%s", u->tool_type);
     w->db = conn_get(s);
     if (!w->db) {
+        sha256_release(&w->rid_hash);
         free(w);
         return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
     }
     if (exec(w->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
         rc = db_fail(err, w->db, "begin");
         conn_put(s, w->db);
+        sha256_release(&w->rid_hash);
         free(w);
         return rc;
     }
@@ -1352,7 +1364,7 @@ enum socc_err store_writer_record(struct store_writer *w, int sheet_idx,
     sqlite3_bind_int64(st, 1, record_key(w->id, sheet_idx, w->ord));
     sqlite3_bind_int64(st, 2, row_num);
     sqlite3_bind_text(st, 3, cells, (int)len, SQLITE_STATIC);
-    row_identity(w->sheet_name, cells, len, rid);
+    row_identity(&w->rid_hash, w->sheet_name, cells, len, rid);
     sqlite3_bind_blob(st, 4, rid, STORE_RID_BYTES, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) {
         enum socc_err rc = db_fail(err, w->db, "record insert");
@@ -1494,6 +1506,7 @@ enum socc_err store_writer_commit(struct store_writer *w, int64_t processing_ms,
     rc = get_upload_db(w->db, w->id, u, err);
     sqlite3_finalize(w->ins_rec);
     free(w->sheet_name);
+    sha256_release(&w->rid_hash);
     conn_put(w->s, w->db);
     free(w);
     return rc;
@@ -1522,6 +1535,7 @@ void store_writer_abort(struct store_writer *w)
         unlink(w->blob_made);
     sqlite3_finalize(w->ins_rec);
     free(w->sheet_name);
+    sha256_release(&w->rid_hash);
     if (!sqlite3_get_autocommit(w->db))
         exec(w->db, "ROLLBACK");
     conn_put(w->s, w->db);

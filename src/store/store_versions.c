@@ -12,6 +12,24 @@
 #define fail store_sqlite_fail
 #define exec store_sqlite_exec
 
+/* A first version: every record is added; the sheets count them. */
+static enum socc_err count_first(sqlite3 *db, int64_t id, int64_t c[3],
+                                 struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(sum(row_count), 0) FROM "
+                           "sheets WHERE upload_id = ?", -1, &st, NULL))
+        return fail(err, db, "prepare");
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    c[0] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    c[1] = c[2] = 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? SOCC_OK : fail(err, db, "row count");
+}
+
 /* Record counts of id and prev and the rows they share (multisets). */
 static enum socc_err count_rows(sqlite3 *db, int64_t id, int64_t prev,
                                 int64_t c[3], struct socc_error *err)
@@ -19,6 +37,8 @@ static enum socc_err count_rows(sqlite3 *db, int64_t id, int64_t prev,
     sqlite3_stmt *st;
     int rc;
 
+    if (!prev)
+        return count_first(db, id, c, err);
     if (sqlite3_prepare_v2(db, "WITH a AS (SELECT rid, count(*) n FROM "
                            "records WHERE id BETWEEN ?1 AND ?2 GROUP BY rid),"
                            " b AS (SELECT rid, count(*) n FROM records WHERE "

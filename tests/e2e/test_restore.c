@@ -309,6 +309,36 @@ static void damaged_database_is_refused_then_restored(void **state)
     free(after);
 }
 
+/* `socc restore NAME` with the first backup (taken before any change). */
+static void restore_named_backup(void **state)
+{
+    char path[300], name[128], *text;
+    struct e2e_resp r;
+    size_t len;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/backups/manifest.tsv", srv.dir);
+    text = e2e_slurp(path, &len);
+    assert_non_null(text);
+    assert_int_equal(sscanf(text, "%127[^\t]", name), 1);
+    assert_non_null(strstr(text, "\tmanual\t"));
+    free(text);
+    stop_keep();
+    assert_int_not_equal(cli("restore no-such-backup.db"), 0);
+    assert_int_equal(cli("restore %s", name), 0);
+    assert_int_equal(restart(), -1);
+    e2e_get(&srv, "/api/uploads", NULL, &r);
+    assert_int_equal(e2e_json_int(r.body, "total", -1), 0);
+    e2e_resp_free(&r);
+    /* and forward again: the journal still holds the later changes */
+    stop_keep();
+    assert_int_equal(cli("restore --at %s", t[4].at), 0);
+    assert_int_equal(restart(), -1);
+    text = state_of(NULL);
+    assert_string_equal(text, t[4].all);
+    free(text);
+}
+
 static void free_moments(void)
 {
     int i;
@@ -326,6 +356,7 @@ int main(void)
         cmocka_unit_test(restore_each_moment),
         cmocka_unit_test(restore_one_company),
         cmocka_unit_test(damaged_database_is_refused_then_restored),
+        cmocka_unit_test(restore_named_backup),
     };
     int rc;
 

@@ -345,6 +345,41 @@ static void failing_backup_target_stops_delete(void **state)
     assert_int_equal(e2e_stop(&bad), 0);
 }
 
+/* Lines of the manifest that mention reason. */
+static int manifest_count(const struct e2e_server *s, const char *reason)
+{
+    char path[300], *text, *p;
+    size_t len;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "%s/backups/manifest.tsv", s->dir);
+    text = e2e_slurp(path, &len);
+    for (p = text; p && (p = strstr(p, reason)) != NULL; p++)
+        n++;
+    free(text);
+    return n;
+}
+
+/* BACKUP_INTERVAL=1: backups arrive on their own; BACKUP_KEEP=2 holds. */
+static void scheduled_backups_and_retention(void **state)
+{
+    struct e2e_server sch;
+    const char *env[] = { "BACKUP_INTERVAL", "1", "BACKUP_KEEP", "2", NULL };
+    long until;
+
+    (void)state;
+    assert_int_equal(e2e_start(&sch, env), 0);
+    upload_text(&sch, "acme", "siem", "v1.csv", V1);
+    until = e2e_now_ms() + 15000;
+    while (manifest_count(&sch, "\tscheduled\t") < 2 &&
+           e2e_now_ms() < until)
+        usleep(100000);
+    assert_int_equal(manifest_count(&sch, "\tscheduled\t"), 2);
+    usleep(1500000);
+    assert_int_equal(manifest_count(&sch, "\tscheduled\t"), 2);
+    assert_int_equal(e2e_stop(&sch), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +389,7 @@ int main(void)
         cmocka_unit_test(rollback_and_duplicate_notice),
         cmocka_unit_test(delete_hands_over_to_predecessor),
         cmocka_unit_test(failing_backup_target_stops_delete),
+        cmocka_unit_test(scheduled_backups_and_retention),
     };
     int rc;
 

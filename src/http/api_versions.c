@@ -94,11 +94,34 @@ static enum MHD_Result chain(struct server_req *r)
                                          &err), &b, &err);
 }
 
-static enum MHD_Result one(struct server_req *r, int64_t id)
+/*
+ * The upload behind a version route, answering 404 (and returning 0) when
+ * there is none.  Every handler learns the resource's company this way
+ * before it answers, which is where a per-company access check belongs.
+ */
+static int load(struct server_req *r, int64_t id, struct store_upload *u,
+                enum MHD_Result *res)
 {
     struct socc_error err;
+    enum socc_err e;
+
+    socc_error_clear(&err);
+    e = store_get_upload(r->app->store, id, u, &err);
+    if (e == SOCC_OK)
+        return 1;
+    *res = respond_error(r, e, 0, err.detail, NULL, NULL);
+    return 0;
+}
+
+static enum MHD_Result one(struct server_req *r, int64_t id)
+{
+    struct store_upload u;
+    struct socc_error err;
+    enum MHD_Result res;
     struct buf b;
 
+    if (!load(r, id, &u, &res))
+        return res;
     buf_init(&b);
     socc_error_clear(&err);
     return answer(r, store_version_json(r->app->store, id, &b, &err), &b,
@@ -110,7 +133,9 @@ static enum MHD_Result diff(struct server_req *r, int64_t id)
 {
     const char *side = server_query(r, "side");
     enum store_diff_side sd = STORE_DIFF_ADDED;
+    struct store_upload u;
     struct socc_error err;
+    enum MHD_Result res;
     int64_t limit, offset;
     struct buf b;
 
@@ -123,6 +148,8 @@ static enum MHD_Result diff(struct server_req *r, int64_t id)
     if (query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
         return bad(r, "offset must be an integer in the range "
                       "0-9223372036854775807");
+    if (!load(r, id, &u, &res))
+        return res;
     buf_init(&b);
     socc_error_clear(&err);
     return answer(r, store_version_diff_json(r->app->store, id, sd, limit,
@@ -186,13 +213,12 @@ static enum MHD_Result activate(struct server_req *r, int64_t id)
     struct socc_error err;
     enum MHD_Result res;
     struct buf b;
-    enum socc_err e;
+    enum socc_err e = SOCC_OK;
 
-    socc_error_clear(&err);
     /* the resource, and so its company, is known before anything is done */
-    e = store_get_upload(r->app->store, id, &u, &err);
-    if (e != SOCC_OK)
-        return respond_error(r, e, 0, err.detail, NULL, NULL);
+    if (!load(r, id, &u, &res))
+        return res;
+    socc_error_clear(&err);
     /* activating the active version changes nothing: no backup needed */
     was_active = u.is_active;
     if (!was_active && !backed_up(r, "activate", &bi, &res))
@@ -219,10 +245,9 @@ static enum MHD_Result delete_upload(struct server_req *r, int64_t id)
     struct buf b;
     enum socc_err e;
 
+    if (!load(r, id, &u, &res))
+        return res;
     socc_error_clear(&err);
-    e = store_get_upload(r->app->store, id, &u, &err);
-    if (e != SOCC_OK)
-        return respond_error(r, e, 0, err.detail, NULL, NULL);
     if (!backed_up(r, "delete", &bi, &res))
         return res;
     e = store_delete(r->app->store, id, &heir, &err);

@@ -13,8 +13,13 @@
 #include "core/log.h"
 #include "store/store_sqlite_int.h"
 
-/* Pages copied per backup step, between which writers may go on. */
-#define SNAPSHOT_STEP_PAGES 256
+/*
+ * The whole copy in one backup step: it holds one read transaction, which
+ * in WAL mode does not stop writers and gives one consistent moment.  (In
+ * smaller steps, a commit from another connection between two steps
+ * restarts the copy, which under steady uploads might never finish.)
+ */
+#define SNAPSHOT_STEP_PAGES -1
 
 int store_check_file(const char *db_path, int full, char *detail, size_t n)
 {

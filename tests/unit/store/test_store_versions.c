@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "core/buf.h"
+#include "store/journal.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
@@ -92,11 +93,93 @@ static void migration_fills_identities_and_summaries(void **state)
     sqlite3_close(db);
 }
 
+/* One upload of one record; the commit's code. */
+static enum socc_err put(struct store *st, char fill)
+{
+    struct store_upload u, got, ex;
+    struct store_writer *w;
+    struct socc_error e;
+
+    memset(&u, 0, sizeof(u));
+    snprintf(u.company, sizeof(u.company), "acme");
+    snprintf(u.tool_type, sizeof(u.tool_type), "siem");
+    snprintf(u.filename, sizeof(u.filename), "x.csv");
+    snprintf(u.file_type, sizeof(u.file_type), "csv");
+    memset(u.file_hash, fill, 64);
+    assert_int_equal(store_writer_begin(st, &u, &w, &ex, &e), SOCC_OK);
+    assert_int_equal(store_writer_sheet(w, 0, "", &e), SOCC_OK);
+    assert_int_equal(store_writer_record(w, 0, 2, "[1]", 3, &e), SOCC_OK);
+    assert_int_equal(store_writer_sheet_done(w, 0, 1, "[\"n\"]", 1, 1, &e),
+                     SOCC_OK);
+    return store_writer_commit(w, 1, "[]", &got, &e);
+}
+
+static int count(const struct journal_entry *e, void *ud)
+{
+    int64_t *last = ud;
+
+    *last = e->seq;
+    return 0;
+}
+
+/* An entry whose change never committed (a crash) goes at the next open. */
+static void uncommitted_entry_is_dropped(void **state)
+{
+    struct store *st;
+    struct socc_error e;
+    struct journal_entry je;
+    char path[300];
+    int64_t last = 0;
+
+    (void)state;
+    assert_int_equal(store_open(dir, &st, &e), SOCC_OK);
+    assert_int_equal(put(st, 'a'), SOCC_OK);
+    store_close(st);
+    snprintf(path, sizeof(path), "%s/journal.log", dir);
+    memset(&je, 0, sizeof(je));
+    je.seq = 2;
+    snprintf(je.op, sizeof(je.op), "ingest");
+    assert_int_equal(journal_append(path, &je), 0);
+    assert_int_equal(store_open(dir, &st, &e), SOCC_OK);
+    assert_int_equal(journal_read(path, count, &last), 0);
+    assert_int_equal(last, 1);
+    /* the next change takes number 2 again */
+    assert_int_equal(put(st, 'b'), SOCC_OK);
+    assert_int_equal(journal_read(path, count, &last), 0);
+    assert_int_equal(last, 2);
+    store_close(st);
+}
+
+/* When the journal cannot be written, the change does not commit. */
+static void unwritable_journal_stops_the_commit(void **state)
+{
+    struct store *st;
+    struct socc_error e;
+    struct buf b;
+    char path[300];
+    struct store_filter f = { NULL, NULL, -1, 10, 0 };
+
+    (void)state;
+    assert_int_equal(store_open(dir, &st, &e), SOCC_OK);
+    snprintf(path, sizeof(path), "%s/journal.log", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_not_equal(put(st, 'a'), SOCC_OK);
+    buf_init(&b);
+    assert_int_equal(store_list_json(st, &f, &b, &e), SOCC_OK);
+    assert_non_null(strstr(b.data, "\"total\":0"));
+    buf_release(&b);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             migration_fills_identities_and_summaries, setup, teardown),
+        cmocka_unit_test_setup_teardown(uncommitted_entry_is_dropped, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(unwritable_journal_stops_the_commit,
+                                        setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

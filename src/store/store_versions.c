@@ -3,7 +3,9 @@
  * activation (rollback) and deletion.  SQLite backend, next to
  * store_sqlite.c.
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -30,15 +32,113 @@ static enum socc_err count_first(sqlite3 *db, int64_t id, int64_t c[3],
     return rc == SQLITE_ROW ? SOCC_OK : fail(err, db, "row count");
 }
 
+/*
+ * Counting shared rows in memory: a table of the predecessor's row
+ * identities with their counts, probed with the new version's.  Two range
+ * scans and no sort, several times faster than GROUP BY; used while the
+ * predecessor has at most RIDTAB_MAX records (the table then takes at
+ * most 4 * RIDTAB_MAX * 20 bytes), else the SQL below does it.
+ */
+#define RIDTAB_MAX (1 << 20)
+#define RID_BYTES 16
+
+struct ridtab {
+    unsigned char *keys;   /* cap * RID_BYTES */
+    uint32_t *cnt;         /* cap; 0 = empty slot */
+    size_t cap;
+};
+
+static size_t rid_slot(const struct ridtab *t, const unsigned char *k)
+{
+    uint64_t h;
+    size_t i;
+
+    memcpy(&h, k, sizeof(h));    /* the key is a hash already */
+    for (i = (size_t)h & (t->cap - 1);
+         t->cnt[i] && memcmp(t->keys + i * RID_BYTES, k, RID_BYTES) != 0;
+         i = (i + 1) & (t->cap - 1))
+        ;
+    return i;
+}
+
+/* Scan the rids of upload id; add them to t (add) or take them (probe). */
+static int rid_scan(sqlite3 *db, int64_t id, struct ridtab *t, int add,
+                    int64_t *n, int64_t *shared)
+{
+    sqlite3_stmt *st;
+    int rc;
+    size_t i;
+
+    if (sqlite3_prepare_v2(db, "SELECT rid FROM records WHERE id BETWEEN ? "
+                           "AND ?", -1, &st, NULL))
+        return -1;
+    sqlite3_bind_int64(st, 1, store_sqlite_key_lo(id));
+    sqlite3_bind_int64(st, 2, store_sqlite_key_hi(id));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *k = sqlite3_column_blob(st, 0);
+        (*n)++;
+        if (!k || sqlite3_column_bytes(st, 0) != RID_BYTES)
+            continue;
+        /* cnt: 0 an empty slot, else 1 + copies not yet matched */
+        i = rid_slot(t, k);
+        if (add && !t->cnt[i]) {
+            memcpy(t->keys + i * RID_BYTES, k, RID_BYTES);
+            t->cnt[i] = 2;
+        } else if (add) {
+            t->cnt[i]++;
+        } else if (t->cnt[i] > 1) {
+            t->cnt[i]--;
+            (*shared)++;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* c[] by the in-memory table; 1 when done, 0 to fall back, -1 on error. */
+static int count_in_memory(sqlite3 *db, int64_t id, int64_t prev,
+                           int64_t prev_rows, int64_t c[3])
+{
+    struct ridtab t;
+    int rc;
+
+    if (prev_rows > RIDTAB_MAX)
+        return 0;
+    for (t.cap = 1024; t.cap < (size_t)prev_rows * 2; t.cap *= 2)
+        ;
+    t.keys = malloc(t.cap * RID_BYTES);
+    t.cnt = calloc(t.cap, sizeof(*t.cnt));
+    c[0] = c[1] = c[2] = 0;
+    rc = t.keys && t.cnt ? 0 : 1;
+    if (rc == 0)
+        rc = rid_scan(db, prev, &t, 1, &c[1], NULL) ? -1
+             : rid_scan(db, id, &t, 0, &c[0], &c[2]) ? -1 : 1;
+    else
+        rc = 0;                 /* no memory: let SQL do it */
+    free(t.keys);
+    free(t.cnt);
+    return rc;
+}
+
 /* Record counts of id and prev and the rows they share (multisets). */
 static enum socc_err count_rows(sqlite3 *db, int64_t id, int64_t prev,
                                 int64_t c[3], struct socc_error *err)
 {
     sqlite3_stmt *st;
+    int64_t pc[3];
     int rc;
+    enum socc_err e;
 
     if (!prev)
         return count_first(db, id, c, err);
+    e = count_first(db, prev, pc, err);
+    if (e != SOCC_OK)
+        return e;
+    rc = count_in_memory(db, id, prev, pc[0], c);
+    if (rc < 0)
+        return fail(err, db, "row identities");
+    if (rc > 0)
+        return SOCC_OK;
     if (sqlite3_prepare_v2(db, "WITH a AS (SELECT rid, count(*) n FROM "
                            "records WHERE id BETWEEN ?1 AND ?2 GROUP BY rid),"
                            " b AS (SELECT rid, count(*) n FROM records WHERE "

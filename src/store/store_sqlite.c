@@ -1403,29 +1403,50 @@ enum socc_err store_writer_sheet_done(struct store_writer *w, int idx,
 }
 
 /* Version number and predecessor of the new upload. */
+/*
+ * Version numbers never repeat within a (company, tool type), even after
+ * the newest version was deleted: state keeps the highest one given under
+ * "version:<company>\x1f<tool>".
+ */
+#define VERSION_KEY "'version:' || ?1 || char(31) || ?2"
+
 static enum socc_err previous_version(struct store_writer *w, int64_t *ver,
                                       int64_t *prev, struct socc_error *err)
 {
     sqlite3_stmt *st;
+    int rc;
 
-    *ver = 1;
     *prev = 0;
     /* the predecessor is the version this one replaces: the active one */
-    if (sqlite3_prepare_v2(w->db, "SELECT id, (SELECT max(version) FROM "
-                           "uploads WHERE company = ?1 AND tool_type = ?2 AND"
-                           " status = 'stored') FROM uploads WHERE company = "
-                           "?1 AND tool_type = ?2 AND status = 'stored' ORDER"
-                           " BY is_active DESC, version DESC LIMIT 1", -1, &st,
-                           NULL))
+    if (sqlite3_prepare_v2(w->db, "SELECT (SELECT id FROM uploads WHERE "
+                           "company = ?1 AND tool_type = ?2 AND status = "
+                           "'stored' ORDER BY is_active DESC, version DESC "
+                           "LIMIT 1), max(coalesce((SELECT max(version) FROM "
+                           "uploads WHERE company = ?1 AND tool_type = ?2 AND "
+                           "status = 'stored'), 0), coalesce((SELECT v FROM "
+                           "state WHERE k = " VERSION_KEY "), 0)) + 1", -1,
+                           &st, NULL))
         return db_fail(err, w->db, "prepare");
     sqlite3_bind_text(st, 1, w->company, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, w->tool_type, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
         *prev = sqlite3_column_int64(st, 0);
-        *ver = sqlite3_column_int64(st, 1) + 1;
+        *ver = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
-    return SOCC_OK;
+    if (rc != SQLITE_ROW)
+        return db_fail(err, w->db, "version");
+    if (sqlite3_prepare_v2(w->db, "INSERT INTO state (k, v) VALUES ("
+                           VERSION_KEY ", ?3) ON CONFLICT (k) DO UPDATE SET "
+                           "v = max(v, excluded.v)", -1, &st, NULL))
+        return db_fail(err, w->db, "prepare");
+    sqlite3_bind_text(st, 1, w->company, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->tool_type, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, *ver);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SOCC_OK : db_fail(err, w->db, "version");
 }
 
 static enum socc_err activate(struct store_writer *w, int64_t processing_ms,

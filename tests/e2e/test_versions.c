@@ -311,6 +311,13 @@ static void delete_hands_over_to_predecessor(void **state)
     call(&srv, "PUT", path, &r);
     assert_int_equal(r.status, 405);
     e2e_resp_free(&r);
+    /* numbers are not given twice: after v3 went, the next is v4 */
+    v2 = upload_text(&srv, "delco", "siem", "v2-again.csv", V2);
+    snprintf(path, sizeof(path), "/api/versions/%lld", v2);
+    e2e_get(&srv, path, NULL, &r);
+    assert_int_equal(e2e_json_int(r.body, "version", -1), 4);
+    assert_int_equal(e2e_json_int(r.body, "previous_id", -1), v1);
+    e2e_resp_free(&r);
     e2e_get(&srv, "/api/versions?company=delco", NULL, &r);
     assert_int_equal(r.status, 400);
     e2e_resp_free(&r);

@@ -52,4 +52,10 @@ enum socc_err store_sqlite_journal(struct store *s, sqlite3 *db,
 enum socc_err store_versions_summarize(sqlite3 *db, int64_t id, int64_t prev,
                                        struct socc_error *err);
 
+/*
+ * Predecessors with more records than this have their shared rows counted
+ * by SQL instead of in memory (default 1M; tests lower it to cover both).
+ */
+void store_versions_set_memory_rows(int64_t rows);
+
 #endif

@@ -42,6 +42,13 @@ static enum socc_err count_first(sqlite3 *db, int64_t id, int64_t c[3],
 #define RIDTAB_MAX (1 << 20)
 #define RID_BYTES 16
 
+static int64_t ridtab_max = RIDTAB_MAX;
+
+void store_versions_set_memory_rows(int64_t rows)
+{
+    ridtab_max = rows;
+}
+
 struct ridtab {
     unsigned char *keys;   /* cap * RID_BYTES */
     uint32_t *cnt;         /* cap; 0 = empty slot */
@@ -102,7 +109,7 @@ static int count_in_memory(sqlite3 *db, int64_t id, int64_t prev,
     struct ridtab t;
     int rc;
 
-    if (prev_rows > RIDTAB_MAX)
+    if (prev_rows > ridtab_max)
         return 0;
     for (t.cap = 1024; t.cap < (size_t)prev_rows * 2; t.cap *= 2)
         ;

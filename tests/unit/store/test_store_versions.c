@@ -6,6 +6,7 @@
 #include "store/journal.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "store/store_sqlite_int.h"
 
 static char dir[256];
 
@@ -171,6 +172,61 @@ static void unwritable_journal_stops_the_commit(void **state)
     store_close(st);
 }
 
+/* An upload of acme/edr whose records are the JSON texts in rows. */
+static int64_t put_rows(struct store *st, char fill, const char *const *rows,
+                        int n)
+{
+    struct store_upload u, got, ex;
+    struct store_writer *w;
+    struct socc_error e;
+    int i;
+
+    memset(&u, 0, sizeof(u));
+    snprintf(u.company, sizeof(u.company), "acme");
+    snprintf(u.tool_type, sizeof(u.tool_type), "edr");
+    snprintf(u.filename, sizeof(u.filename), "x.csv");
+    snprintf(u.file_type, sizeof(u.file_type), "csv");
+    memset(u.file_hash, fill, 64);
+    assert_int_equal(store_writer_begin(st, &u, &w, &ex, &e), SOCC_OK);
+    assert_int_equal(store_writer_sheet(w, 0, "S", &e), SOCC_OK);
+    for (i = 0; i < n; i++)
+        assert_int_equal(store_writer_record(w, 0, i + 2, rows[i],
+                                             strlen(rows[i]), &e), SOCC_OK);
+    assert_int_equal(store_writer_sheet_done(w, 0, n, "[\"n\"]", 1, 1, &e),
+                     SOCC_OK);
+    assert_int_equal(store_writer_commit(w, 1, "[]", &got, &e), SOCC_OK);
+    return got.id;
+}
+
+/* The same summary in memory and by SQL (a predecessor over the limit). */
+static void both_ways_of_counting_agree(void **state)
+{
+    static const char *const a[] = { "[1]", "[2]", "[2]", "[2]", "[3]" };
+    static const char *const b[] = { "[2]", "[2]", "[4]", "[3]", "[3]",
+                                     "[5]" };
+    const char *want = "\"rows_added\":3,\"rows_removed\":2,"
+                       "\"rows_unchanged\":3";
+    struct store *st;
+    struct socc_error e;
+    struct buf out;
+    int64_t id;
+    long long limit;
+
+    (void)state;
+    assert_int_equal(store_open(dir, &st, &e), SOCC_OK);
+    for (limit = 1 << 20; limit >= 0; limit -= (1 << 20)) {
+        store_versions_set_memory_rows(limit);
+        put_rows(st, limit ? 'a' : 'c', a, 5);
+        id = put_rows(st, limit ? 'b' : 'd', b, 6);
+        buf_init(&out);
+        assert_int_equal(store_version_json(st, id, &out, &e), SOCC_OK);
+        assert_non_null(strstr(out.data, want));
+        buf_release(&out);
+    }
+    store_versions_set_memory_rows(1 << 20);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +236,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(unwritable_journal_stops_the_commit,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(both_ways_of_counting_agree, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

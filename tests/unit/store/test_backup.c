@@ -197,6 +197,42 @@ static void blobs_follow_retention(void **state)
     assert_true(blob_exists(f, kept));
 }
 
+/* BACKUP_MAX_AGE: a backup older than it goes, even under BACKUP_KEEP. */
+static void old_backups_expire(void **state)
+{
+    struct fx *f = *state;
+    struct backup_config c = conf(f, 10);
+    struct backup_info bi, *a = NULL;
+    struct socc_error e;
+    char path[600], line[700];
+    struct stat sb;
+    size_t n = 0;
+    FILE *fp;
+
+    assert_int_equal(backup_take(f->bk, "manual", &bi, &e), SOCC_OK);
+    /* make it look two days old */
+    snprintf(path, sizeof(path), "%s/manifest.tsv", f->bdir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    snprintf(line, sizeof(line), "%s\t%lld\tmanual\t%llu\t%s\t%lld\n",
+             bi.name, (long long)(bi.ts_ms - 2 * 86400000LL),
+             (unsigned long long)bi.size, bi.sha256,
+             (long long)bi.journal_seq);
+    fputs(line, fp);
+    fclose(fp);
+    c.max_age_s = 86400;
+    backup_close(f->bk);
+    assert_int_equal(backup_open(f->st, backup_target_local(f->bdir), &c,
+                                 &f->bk, &e), SOCC_OK);
+    assert_int_equal(backup_take(f->bk, "scheduled", NULL, &e), SOCC_OK);
+    assert_int_equal(backup_list(f->bk, &a, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(a[0].reason, "scheduled");
+    free(a);
+    snprintf(path, sizeof(path), "%s/%s", f->bdir, bi.name);
+    assert_int_not_equal(stat(path, &sb), 0);
+}
+
 static void settings_from_environment(void **state)
 {
     struct backup_config c;
@@ -241,6 +277,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(blobs_follow_retention, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(old_backups_expire, setup, teardown),
         cmocka_unit_test(settings_from_environment),
     };
 

@@ -103,7 +103,7 @@ int cmd_backup(int argc, char **argv)
     struct store *st = NULL;
     struct backup *bk = NULL;
     struct backup_info bi;
-    int rc = 0;
+    int rc = 0, lock = -1;
 
     log_init_from_env();
     socc_error_clear(&err);
@@ -111,8 +111,18 @@ int cmd_backup(int argc, char **argv)
         fprintf(stderr, "usage: socc backup [list]\n");
         return socc_err_exit(SOCC_E_BAD_REQUEST);
     }
-    if (config_load(&cfg, &err) != SOCC_OK ||
-        cli_db_sound(cfg.data_dir, &err) != SOCC_OK ||
+    if (config_load(&cfg, &err) != SOCC_OK) {
+        rc = fail(&err);
+        goto out;
+    }
+    lock = cli_data_lock(cfg.data_dir, 0);
+    if (lock == -2) {
+        socc_error_set(&err, SOCC_E_UNAVAILABLE, "a restore is running on %s",
+                       cfg.data_dir);
+        rc = fail(&err);
+        goto out;
+    }
+    if (cli_db_sound(cfg.data_dir, &err) != SOCC_OK ||
         store_open(cfg.data_dir, &st, &err) != SOCC_OK ||
         cli_backup_open(st, &bk, &err) != SOCC_OK) {
         rc = fail(&err);
@@ -131,5 +141,7 @@ int cmd_backup(int argc, char **argv)
 out:
     backup_close(bk);
     store_close(st);
+    if (lock >= 0)
+        close(lock);
     return rc;
 }

@@ -25,7 +25,8 @@
 struct backup_target {
     const char *kind;                      /* "local" */
     void *ctx;                             /* owned by the target */
-    /* Store a copy of the local file path as object name. */
+    /* Store the local file path as object name (a copy, or a hard link:
+     * the caller does not change the file afterwards). */
     int (*put_file)(void *ctx, const char *path, const char *name, char *msg,
                     size_t n);
     /* Copy object name into the local file path (created). */

@@ -85,11 +85,34 @@ static int write_atomic(const char *dir, const char *name, int src,
     return 0;
 }
 
+/* On the same file system a hard link stands in for the copy. */
+static int put_link(const struct local *l, const char *path, const char *name)
+{
+    char to[1200], tmp[1300];
+
+    if (ensure_dir(l->dir) != 0)
+        return -1;
+    snprintf(to, sizeof(to), "%s/%s", l->dir, name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", to);
+    unlink(tmp);
+    if (link(path, tmp) != 0)
+        return -1;
+    if (rename(tmp, to) != 0 || sync_dir(l->dir) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
 static int put_file(void *ctx, const char *path, const char *name, char *msg,
                     size_t n)
 {
     struct local *l = ctx;
-    int src = open(path, O_RDONLY | O_CLOEXEC), rc;
+    int src, rc;
+
+    if (put_link(l, path, name) == 0)
+        return 0;
+    src = open(path, O_RDONLY | O_CLOEXEC);
 
     if (src < 0)
         return say(msg, n, "cannot open", path);

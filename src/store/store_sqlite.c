@@ -1417,6 +1417,7 @@ static enum socc_err previous_version(struct store_writer *w, int64_t *ver,
     int rc;
 
     *prev = 0;
+    *ver = 1;
     /* the predecessor is the version this one replaces: the active one */
     if (sqlite3_prepare_v2(w->db, "SELECT (SELECT id FROM uploads WHERE "
                            "company = ?1 AND tool_type = ?2 AND status = "

@@ -52,7 +52,7 @@ static const char *const steps[] = {
      * 2: versions and backups.  records.rid is the row identity, the first
      * 128 bits of SHA-256 over the sheet name and the record's normalized
      * cells; NULL for records stored before this step (store_open fills
-     * them in).  changes holds each version's summary against its
+     * them in, then sets state.rids_filled).  changes holds each version's summary against its
      * predecessor.  state holds counters that must travel with every
      * snapshot: the journal position the database contains and the
      * highest upload id ever given, so that ids are never reused.
@@ -72,7 +72,8 @@ static const char *const steps[] = {
     "  v INTEGER NOT NULL"
     ") WITHOUT ROWID;"
     "INSERT INTO state (k, v) VALUES ('journal_seq', 0),"
-    "  ('upload_id_max', (SELECT coalesce(max(id), 0) FROM uploads));",
+    "  ('upload_id_max', (SELECT coalesce(max(id), 0) FROM uploads)),"
+    "  ('rids_filled', NOT EXISTS (SELECT 1 FROM records));",
 };
 
 size_t migrations_count(void) { return sizeof(steps) / sizeof(steps[0]); }

@@ -48,8 +48,6 @@
 #define WAL_BG_LIMIT (4ll * 1024 * 1024)
 /* Bytes of SHA-256 kept as a record's identity (records.rid). */
 #define STORE_RID_BYTES 16
-/* The migration that introduced records.rid and changes. */
-#define SCHEMA_VERSIONS 2
 
 struct store {
     char dir[1024];           /* data dir */
@@ -68,7 +66,6 @@ struct store {
     long tmp_grace;           /* seconds, see TMP_GRACE_DEFAULT */
     char journal_path[1100];  /* dir/journal.log */
     int no_journal;           /* STORE_NO_JOURNAL: replaying one */
-    int backfill;             /* migrated past SCHEMA_VERSIONS just now */
 };
 
 struct store_writer {
@@ -219,8 +216,6 @@ static enum socc_err migrate(struct store *s, sqlite3 *db,
                               "database schema version %d is newer than this "
                               "socc (%zu)", v, migrations_count());
     }
-    s->backfill = v > 0 && v < SCHEMA_VERSIONS &&
-                  migrations_count() >= SCHEMA_VERSIONS;
     for (i = (size_t)v; i < migrations_count(); i++) {
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%zu", i + 1);
         if (exec(db, migrations_sql(i)) != SQLITE_OK ||
@@ -293,7 +288,11 @@ static enum socc_err backfill_rids(sqlite3 *db, struct socc_error *err)
     return rc == SQLITE_DONE ? SOCC_OK : db_fail(err, db, "rid backfill");
 }
 
-/* After migration 2: row identities and summaries of the old uploads. */
+/*
+ * After migration 2: row identities and summaries of the old uploads, in
+ * one transaction that also sets state.rids_filled (a crash in between
+ * leaves it 0, and the next open does it again).
+ */
 static enum socc_err backfill(sqlite3 *db, struct socc_error *err)
 {
     sqlite3_stmt *st;
@@ -312,6 +311,9 @@ static enum socc_err backfill(sqlite3 *db, struct socc_error *err)
                                           sqlite3_column_int64(st, 1), err);
         sqlite3_finalize(st);
     }
+    if (rc == SOCC_OK && exec(db, "UPDATE state SET v = 1 WHERE k = "
+                              "'rids_filled'") != SQLITE_OK)
+        rc = db_fail(err, db, "backfill mark");
     if (rc == SOCC_OK && exec(db, "COMMIT") != SQLITE_OK)
         rc = db_fail(err, db, "backfill commit");
     if (rc != SOCC_OK)
@@ -417,7 +419,8 @@ enum socc_err store_open_flags(const char *data_dir, unsigned flags,
                               "cannot open database %s/socc.db", data_dir);
     }
     rc = migrate(s, db, err);
-    if (rc == SOCC_OK && s->backfill)
+    /* records stored before migration 2 get their identities, once */
+    if (rc == SOCC_OK && state_get(db, "rids_filled") == 0)
         rc = backfill(db, err);
     if (rc == SOCC_OK && !s->no_journal)
         rc = reconcile_journal(s, db, err);

@@ -91,6 +91,12 @@ static void migration_fills_identities_and_summaries(void **state)
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), 2);
     sqlite3_finalize(q);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT v FROM state WHERE k = "
+                                        "'rids_filled'", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
     sqlite3_close(db);
 }
 

@@ -135,7 +135,10 @@ static enum socc_err build_source(struct job *j, struct socc_error *err)
     enum socc_err rc;
 
     if (j->o.at) {
-        snprintf(j->arg, sizeof(j->arg), "at=%s", j->o.at);
+        char when[40];
+
+        journal_format_time(j->o.at_ms, when, sizeof(when));
+        snprintf(j->arg, sizeof(j->arg), "at=%s", when);   /* "now" resolved */
         return replay_build(j->st, j->bk, &j->cfg, j->o.at_ms, j->pitr_dir,
                             j->src, sizeof(j->src), err);
     }

@@ -1,9 +1,30 @@
 #ifndef SOCC_CLI_H
 #define SOCC_CLI_H
 
+#include "core/err.h"
+
 /* Subcommands; each takes argv from its own name on, returns an exit code. */
 int cmd_serve(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_upload(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+
+/* ---- shared by serve, backup and restore (cmd_backup.c) ---- */
+
+struct store;
+struct backup;
+
+/*
+ * Lock <data_dir>/serve.lock: shared for servers, exclusive for a restore
+ * (which must run alone).  The fd (close it to release), -2 when the lock
+ * is held the other way, -1 on error.
+ */
+int cli_data_lock(const char *data_dir, int exclusive);
+/* DATABASE_CORRUPT, saying how to restore, when socc.db fails quick_check. */
+enum socc_err cli_db_sound(const char *data_dir, struct socc_error *err);
+/* The backup service of st as the environment configures it. */
+enum socc_err cli_backup_open(struct store *st, struct backup **out,
+                              struct socc_error *err);
 
 #endif

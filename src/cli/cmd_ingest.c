@@ -320,7 +320,7 @@ int cmd_ingest(int argc, char **argv)
     struct config cfg;
     struct socc_error err;
     struct store *st = NULL;
-    int i, rc = 0, one;
+    int i, rc = 0, one, lock;
 
     log_init_from_env();
     if (getenv("SOCC_LOG_LEVEL") == NULL)
@@ -335,8 +335,18 @@ int cmd_ingest(int argc, char **argv)
         usage();
         return 0;
     }
+    /* shared with servers; a restore holds it alone */
+    mkdir(cfg.data_dir, 0750);
+    lock = cli_data_lock(cfg.data_dir, 0);
+    if (lock == -2) {
+        fprintf(stderr, "socc: UNAVAILABLE: a restore is running on %s\n",
+                cfg.data_dir);
+        return socc_err_exit(SOCC_E_UNAVAILABLE);
+    }
     if (store_open(cfg.data_dir, &st, &err) != SOCC_OK) {
         fprintf(stderr, "socc: %s: %s\n", socc_err_name(err.code), err.detail);
+        if (lock >= 0)
+            close(lock);
         return socc_err_exit(err.code);
     }
     for (i = a.first_file; i < argc; i++) {
@@ -345,5 +355,7 @@ int cmd_ingest(int argc, char **argv)
             rc = one;
     }
     store_close(st);
+    if (lock >= 0)
+        close(lock);
     return rc;
 }

@@ -1,16 +1,19 @@
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "http/api_tus.h"
 #include "http/server.h"
+#include "store/backup.h"
 #include "store/store.h"
 
 /* How often the database's WAL is folded back while serving. */
@@ -74,9 +77,10 @@ int cmd_serve(int argc, char **argv)
     struct socc_error err;
     struct store *st = NULL;
     struct server *srv = NULL;
+    struct backup *bk = NULL;
     sigset_t set;
     unsigned port;
-    int sig, rc = 0;
+    int sig, rc = 0, lock;
 
     if (argc > 1) {
         fprintf(stderr, "socc: BAD_REQUEST: serve takes no arguments; "
@@ -91,10 +95,16 @@ int cmd_serve(int argc, char **argv)
     block_signals(&set);
     raise_nofile();
     mkdir(cfg.data_dir, 0750);
-    if (store_open(cfg.data_dir, &st, &err) != SOCC_OK) {
+    lock = cli_data_lock(cfg.data_dir, 0);
+    if (cli_db_sound(cfg.data_dir, &err) != SOCC_OK ||
+        store_open(cfg.data_dir, &st, &err) != SOCC_OK ||
+        cli_backup_open(st, &bk, &err) != SOCC_OK) {
         rc = fail(&err);
-        goto out;
+        goto out_store;
     }
+    if (backup_start(bk) != 0)
+        log_event(LOG_WARN, "backup", "schedule_failed", NULL, "errno=%d",
+                  errno);
     if (store_start_checkpointer(st, CHECKPOINT_MS) != 0)
         log_event(LOG_WARN, "http", "checkpointer_failed", NULL,
                   "interval_ms=%u", CHECKPOINT_MS);
@@ -102,7 +112,7 @@ int cmd_serve(int argc, char **argv)
         rc = fail(&err);
         goto out_store;
     }
-    if (server_start(&cfg, st, &srv, &err) != SOCC_OK) {
+    if (server_start(&cfg, st, bk, &srv, &err) != SOCC_OK) {
         rc = fail(&err);
         goto out_tus;
     }
@@ -119,7 +129,9 @@ int cmd_serve(int argc, char **argv)
 out_tus:
     api_tus_stop();
 out_store:
+    backup_close(bk);
     store_close(st);
-out:
+    if (lock >= 0)
+        close(lock);
     return rc;
 }

@@ -13,6 +13,9 @@ static void usage(FILE *fp)
             "                              run the pipeline on local files\n"
             "  upload --url URL --company C --tool T FILE...\n"
             "                              send files to a server, resumably\n"
+            "  backup [list]               take a verified backup, or list them\n"
+            "  restore BACKUP | --at TIME [--company C]\n"
+            "                              restore (server stopped)\n"
             "environment: SOCC_LISTEN, SOCC_DATA_DIR, MAX_FILE_SIZE, "
             "TOOL_TYPES, ...\n");
 }
@@ -29,6 +32,10 @@ int main(int argc, char **argv)
         return cmd_ingest(argc - 1, argv + 1);
     if (strcmp(argv[1], "upload") == 0)
         return cmd_upload(argc - 1, argv + 1);
+    if (strcmp(argv[1], "backup") == 0)
+        return cmd_backup(argc - 1, argv + 1);
+    if (strcmp(argv[1], "restore") == 0)
+        return cmd_restore(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;

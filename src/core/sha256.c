@@ -5,14 +5,35 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
+
+/*
+ * The SHA-256 implementation, fetched once: OpenSSL 3 looks the algorithm
+ * up again on every EVP_sha256() init, which costs more than hashing a
+ * short record.  Never freed (one per process).
+ */
+static EVP_MD *fetched;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch(void)
+{
+    fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *algo(void)
+{
+    pthread_once(&fetch_once, fetch);
+    return fetched ? fetched : EVP_sha256();
+}
 
 int sha256_init(struct sha256 *h)
 {
     EVP_MD_CTX *c = EVP_MD_CTX_new();
 
     h->md = c;
-    if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+    if (!c || EVP_DigestInit_ex2(c, algo(), NULL) != 1) {
         EVP_MD_CTX_free(c);
         h->md = NULL;
         return -1;
@@ -41,6 +62,26 @@ void sha256_final_hex(struct sha256 *h, char hex[65])
     }
     hex[64] = '\0';
     sha256_release(h);
+}
+
+void sha256_final(struct sha256 *h, unsigned char md[32])
+{
+    sha256_final_keep(h, md);
+    sha256_release(h);
+}
+
+void sha256_final_keep(struct sha256 *h, unsigned char md[32])
+{
+    unsigned int n = 0;
+
+    memset(md, 0, 32);
+    if (h->md)
+        EVP_DigestFinal_ex(h->md, md, &n);
+}
+
+int sha256_restart(struct sha256 *h)
+{
+    return h->md && EVP_DigestInit_ex2(h->md, algo(), NULL) == 1 ? 0 : -1;
 }
 
 void sha256_release(struct sha256 *h)

@@ -75,6 +75,7 @@ static void add_existing(struct buf *out, const struct store_upload *u)
     buf_add_i64(out, u->record_count);
     buf_adds(out, ",\"version\":");
     buf_add_i64(out, u->version);
+    buf_printf(out, ",\"is_active\":%s", u->is_active ? "true" : "false");
     buf_addc(out, '}');
 }
 

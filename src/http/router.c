@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "http/api_tus.h"
 #include "http/api_uploads.h"
+#include "http/api_versions.h"
 #include "http/respond.h"
 #include "http/static.h"
 
@@ -122,6 +123,9 @@ static enum MHD_Result upload_item(struct server_req *r, const char *method,
                              "9223372036854775807",
                              "use the numeric id from GET /api/uploads",
                              NULL);
+    if (strcmp(rest, "/activate") == 0 ||
+        (strcmp(rest, "") == 0 && !is_get(method)))
+        return api_versions_upload(r, method, id, rest);
     if (strcmp(rest, "") != 0 && strcmp(rest, "/records") != 0 &&
         strcmp(rest, "/file") != 0)
         return respond_error(r, SOCC_E_NOT_FOUND, 0, "no such route", NULL,
@@ -155,6 +159,9 @@ static enum MHD_Result api(struct server_req *r, const char *method,
                    : wrong_method(r, "GET, HEAD");
     if (strncmp(url, UPLOADS "/", sizeof(UPLOADS)) == 0)
         return upload_item(r, method, url + sizeof(UPLOADS));
+    if (strncmp(url, "/api/versions", 13) == 0 &&
+        (url[13] == '\0' || url[13] == '/'))
+        return api_versions_route(r, method, url);
     if (is_tus(url))
         return api_tus(r, method, url);
     r->close_conn = 1;

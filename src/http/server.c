@@ -509,7 +509,8 @@ static void close_listener(struct server *s)
 }
 
 enum socc_err server_start(const struct config *cfg, struct store *store,
-                           struct server **out, struct socc_error *err)
+                           struct backup *backup, struct server **out,
+                           struct socc_error *err)
 {
     struct server *s;
     enum socc_err e;
@@ -520,6 +521,7 @@ enum socc_err server_start(const struct config *cfg, struct store *store,
         return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
     s->app.cfg = cfg;
     s->app.store = store;
+    s->app.backup = backup;
     s->listen_fd = -1;
     e = resolve(cfg->listen, &s->addr, err);
     if (e == SOCC_OK)

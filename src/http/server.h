@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/err.h"
+#include "store/backup.h"
 #include "store/store.h"
 
 struct server;
@@ -23,6 +24,7 @@ struct server;
 struct server_app {
     const struct config *cfg;   /* borrowed */
     struct store *store;        /* borrowed, thread-safe */
+    struct backup *backup;      /* borrowed; NULL: destructive ops refused */
 };
 
 /* Streams a request body; as MHD's access handler, *size set to 0. */
@@ -64,7 +66,8 @@ struct server_req {
  * bind, with a detail naming the address and port.
  */
 enum socc_err server_start(const struct config *cfg, struct store *store,
-                           struct server **out, struct socc_error *err);
+                           struct backup *backup, struct server **out,
+                           struct socc_error *err);
 /* Port the server listens on (useful when the configured port was 0). */
 uint16_t server_port(const struct server *s);
 /* Stop accepting, finish the threads and free; NULL is fine. */

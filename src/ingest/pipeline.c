@@ -340,6 +340,10 @@ static void fill_meta(struct job *j)
     snprintf(j->meta.uploaded_by, sizeof(j->meta.uploaded_by), "%s",
              in->uploaded_by ? in->uploaded_by : "");
     j->meta.size = in->size;
+    j->meta.id = in->id;
+    if (in->created_at)
+        snprintf(j->meta.created_at, sizeof(j->meta.created_at), "%s",
+                 in->created_at);
 }
 
 enum socc_err pipeline_run(struct store *st, const struct config *cfg,

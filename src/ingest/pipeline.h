@@ -24,6 +24,8 @@ struct pipeline_input {
     const char *hash;         /* 64 hex, or NULL to hash here */
     uint64_t size;
     struct progress *progress; /* borrowed, may be NULL: stages and rows */
+    int64_t id;               /* 0; a journal replay gives the original id */
+    const char *created_at;   /* NULL; a replay gives the original time */
 };
 
 struct pipeline_output {

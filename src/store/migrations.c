@@ -48,6 +48,32 @@ static const char *const steps[] = {
     "  row_num INTEGER NOT NULL,"
     "  cells TEXT NOT NULL"
     ");",
+    /*
+     * 2: versions and backups.  records.rid is the row identity, the first
+     * 128 bits of SHA-256 over the sheet name and the record's normalized
+     * cells; NULL for records stored before this step (store_open fills
+     * them in, then sets state.rids_filled).  changes holds each version's summary against its
+     * predecessor.  state holds counters that must travel with every
+     * snapshot: the journal position the database contains and the
+     * highest upload id ever given, so that ids are never reused.
+     */
+    "ALTER TABLE records ADD COLUMN rid BLOB;"
+    "CREATE TABLE changes ("
+    "  upload_id INTEGER PRIMARY KEY REFERENCES uploads(id) ON DELETE CASCADE,"
+    "  previous_id INTEGER,"
+    "  rows_added INTEGER NOT NULL DEFAULT 0,"
+    "  rows_removed INTEGER NOT NULL DEFAULT 0,"
+    "  rows_unchanged INTEGER NOT NULL DEFAULT 0,"
+    "  columns_added TEXT NOT NULL DEFAULT '[]',"
+    "  columns_removed TEXT NOT NULL DEFAULT '[]'"
+    ");"
+    "CREATE TABLE state ("
+    "  k TEXT PRIMARY KEY,"
+    "  v INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "INSERT INTO state (k, v) VALUES ('journal_seq', 0),"
+    "  ('upload_id_max', (SELECT coalesce(max(id), 0) FROM uploads)),"
+    "  ('rids_filled', NOT EXISTS (SELECT 1 FROM records));",
 };
 
 size_t migrations_count(void) { return sizeof(steps) / sizeof(steps[0]); }

@@ -52,6 +52,12 @@ struct store_filter {
  */
 enum socc_err store_open(const char *data_dir, struct store **out,
                          struct socc_error *err);
+/* store_open() flag: keep no journal (a point-in-time replay's copy). */
+#define STORE_NO_JOURNAL 1u
+enum socc_err store_open_flags(const char *data_dir, unsigned flags,
+                               struct store **out, struct socc_error *err);
+/* The data dir the store was opened on (borrowed). */
+const char *store_data_dir(struct store *s);
 void store_close(struct store *s);
 /*
  * Copy the WAL back into the database when it holds more than
@@ -124,6 +130,101 @@ enum socc_err store_list_json(struct store *s, const struct store_filter *f,
 enum socc_err store_records_json(struct store *s, int64_t upload_id,
                                  int sheet, int64_t limit, int64_t offset,
                                  struct buf *out, struct socc_error *err);
+
+/* ---- versions (store_versions.c) ---- */
+
+/*
+ * Each stored upload is a version of its (company, tool_type); its change
+ * summary against its predecessor (the version that was active when it
+ * was stored) is computed as it is saved: rows added, removed, unchanged
+ * (a multiset of row identities, see migrations.c) and column names added
+ * and removed (over all sheets).
+ */
+
+/* Which side of a diff to page through. */
+enum store_diff_side { STORE_DIFF_ADDED, STORE_DIFF_REMOVED };
+
+/* Append {"company":..,"tool_type":..,"versions":[upload + summary...]},
+ * newest version first. */
+enum socc_err store_versions_json(struct store *s, const char *company,
+                                  const char *tool_type, struct buf *out,
+                                  struct socc_error *err);
+/* Append the upload as JSON with its "summary"; NOT_FOUND when absent. */
+enum socc_err store_version_json(struct store *s, int64_t id, struct buf *out,
+                                 struct socc_error *err);
+/*
+ * Append a page of the rows added (present in id, not its predecessor) or
+ * removed: {"id":..,"previous_id":..,"side":"added","total":N,"limit":..,
+ * "offset":..,"rows":[{"sheet":..,"row":..,"cells":{..}}],"next_offset":..}.
+ */
+enum socc_err store_version_diff_json(struct store *s, int64_t id,
+                                      enum store_diff_side side,
+                                      int64_t limit, int64_t offset,
+                                      struct buf *out, struct socc_error *err);
+/*
+ * Make upload id the active version of its company and tool type (a
+ * rollback); *u (may be NULL) is the upload afterwards.  Journaled.
+ */
+enum socc_err store_activate(struct store *s, int64_t id,
+                             struct store_upload *u, struct socc_error *err);
+/*
+ * Remove upload id, its sheets and records.  Its successors get its
+ * predecessor (and new summaries); when it was active, its predecessor
+ * (else the newest remaining version) becomes active, *now_active (may be
+ * NULL) says which (0: none).  The blob stays: backups may refer to it
+ * (backup_prune() removes unreferenced blobs).  Journaled.
+ */
+enum socc_err store_delete(struct store *s, int64_t id, int64_t *now_active,
+                           struct socc_error *err);
+
+/* ---- snapshots (store_snapshot.c) ---- */
+
+/*
+ * Copy the database, consistent as of one moment, into the new file dest
+ * (SQLite online backup API, while others keep writing) and check the copy
+ * (PRAGMA integrity_check).  *journal_seq is the last journal entry the
+ * copy contains.  INTERNAL or STORAGE_FULL with a detail on failure; dest
+ * is removed then.
+ */
+enum socc_err store_snapshot(struct store *s, const char *dest,
+                             int64_t *journal_seq, struct socc_error *err);
+/*
+ * Check a database file: PRAGMA quick_check (full=0) or integrity_check.
+ * 0 when it is sound; else -1 with the first problem in detail (size n).
+ */
+int store_check_file(const char *db_path, int full, char *detail, size_t n);
+/*
+ * Under the database's write lock: drop journal entries up to
+ * journal_after (0: keep all), then remove every blob that no upload, no
+ * journal entry and none of keep[0..nkeep) (hashes) refers to; *removed
+ * counts them.
+ */
+enum socc_err store_maintain(struct store *s, int64_t journal_after,
+                             const char *const *keep, size_t nkeep,
+                             int *removed, struct socc_error *err);
+/* Append the distinct file hashes a database file refers to, one a line. */
+int store_file_hashes(const char *db_path, struct buf *out);
+/* The journal file of the store (borrowed). */
+const char *store_journal_path(struct store *s);
+/*
+ * Replace every upload, sheet, record and summary of company in s with
+ * those in the database file src (same schema), keeping ids, in one
+ * transaction that also journals a "restore_company" entry (arg says
+ * what).  Other companies are not touched.
+ */
+enum socc_err store_replace_company(struct store *s, const char *src,
+                                    const char *company, const char *arg,
+                                    struct socc_error *err);
+/*
+ * Set the journal position of a database file not in use (before a
+ * restored file is opened, so that later journal entries are kept).
+ */
+int store_file_set_seq(const char *db_path, int64_t seq);
+/* The journal position of a database file, -1 when unreadable. */
+int64_t store_file_seq(const char *db_path);
+/* Journal a "restore" entry (arg says what) in its own transaction. */
+enum socc_err store_mark_restore(struct store *s, const char *arg,
+                                 struct socc_error *err);
 
 /* ---- writes: one upload in one transaction ---- */
 

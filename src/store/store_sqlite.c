@@ -20,7 +20,9 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "core/sha256.h"
 #include "store/migrations.h"
+#include "store/store_sqlite_int.h"
 
 #define POOL_MAX 16
 /* Record keys: upload_id << 39 | sheet << 28 | ord (see migrations.c). */
@@ -44,6 +46,8 @@
 #define TMP_CREATE_TRIES 4
 /* The background checkpointer acts once the WAL passes this. */
 #define WAL_BG_LIMIT (4ll * 1024 * 1024)
+/* Bytes of SHA-256 kept as a record's identity (records.rid). */
+#define STORE_RID_BYTES 16
 
 struct store {
     char dir[1024];           /* data dir */
@@ -60,6 +64,8 @@ struct store {
     pthread_cond_t ckpt_cv;
     unsigned ckpt_interval_ms;
     long tmp_grace;           /* seconds, see TMP_GRACE_DEFAULT */
+    char journal_path[1100];  /* dir/journal.log */
+    int no_journal;           /* STORE_NO_JOURNAL: replaying one */
 };
 
 struct store_writer {
@@ -74,6 +80,9 @@ struct store_writer {
     char blob_made[1300];     /* blob this transaction created, "" if none */
     char company[129];
     char tool_type[33];
+    char *sheet_name;         /* owned: current sheet, part of row identity */
+    struct sha256 rid_hash;   /* reused for every record's identity */
+    struct store_upload meta; /* what begin was given, for the journal */
 };
 
 static sqlite3_int64 record_key(int64_t upload, int sheet, int64_t ord)
@@ -223,6 +232,135 @@ static enum socc_err migrate(struct store *s, sqlite3 *db,
     return SOCC_OK;
 }
 
+/*
+ * A record's identity: SHA-256 over its sheet's name, a NUL and its
+ * normalized cells (the JSON table.c wrote); the first STORE_RID_BYTES
+ * bytes are kept.  Two records are "the same row" across versions when
+ * these match.
+ */
+static void row_identity(struct sha256 *h, const char *sheet,
+                         const char *cells, size_t len, unsigned char md[32])
+{
+    if (sha256_restart(h) != 0) {
+        memset(md, 0, 32);
+        return;
+    }
+    sha256_update(h, sheet ? sheet : "", sheet ? strlen(sheet) + 1 : 1);
+    sha256_update(h, cells, len);
+    sha256_final_keep(h, md);
+}
+
+/* Identities of records stored before they existed. */
+static enum socc_err backfill_rids(sqlite3 *db, struct socc_error *err)
+{
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    unsigned char md[32];
+    struct sha256 h;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, "SELECT r.id, r.cells, s.name FROM records r "
+                           "JOIN sheets s ON s.upload_id = (r.id >> 39) AND "
+                           "s.idx = ((r.id >> 28) & 2047) WHERE r.rid IS NULL",
+                           -1, &sel, NULL) ||
+        sqlite3_prepare_v2(db, "UPDATE records SET rid = ? WHERE id = ?", -1,
+                           &upd, NULL)) {
+        sqlite3_finalize(sel);
+        return db_fail(err, db, "prepare");
+    }
+    if (sha256_init(&h) != 0) {
+        sqlite3_finalize(sel);
+        sqlite3_finalize(upd);
+        return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
+    }
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        row_identity(&h, (const char *)sqlite3_column_text(sel, 2),
+                     (const char *)sqlite3_column_text(sel, 1),
+                     (size_t)sqlite3_column_bytes(sel, 1), md);
+        sqlite3_bind_blob(upd, 1, md, STORE_RID_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
+        if (sqlite3_step(upd) != SQLITE_DONE)
+            break;
+        sqlite3_reset(upd);
+    }
+    sha256_release(&h);
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    return rc == SQLITE_DONE ? SOCC_OK : db_fail(err, db, "rid backfill");
+}
+
+/*
+ * After migration 2: row identities and summaries of the old uploads, in
+ * one transaction that also sets state.rids_filled (a crash in between
+ * leaves it 0, and the next open does it again).
+ */
+static enum socc_err backfill(sqlite3 *db, struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    enum socc_err rc;
+
+    if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return db_fail(err, db, "backfill begin");
+    rc = backfill_rids(db, err);
+    if (rc == SOCC_OK && sqlite3_prepare_v2(db, "SELECT id, coalesce("
+                                            "previous_id, 0) FROM uploads "
+                                            "ORDER BY id", -1, &st, NULL))
+        rc = db_fail(err, db, "prepare");
+    else if (rc == SOCC_OK) {
+        while (rc == SOCC_OK && sqlite3_step(st) == SQLITE_ROW)
+            rc = store_versions_summarize(db, sqlite3_column_int64(st, 0),
+                                          sqlite3_column_int64(st, 1), err);
+        sqlite3_finalize(st);
+    }
+    if (rc == SOCC_OK && exec(db, "UPDATE state SET v = 1 WHERE k = "
+                              "'rids_filled'") != SQLITE_OK)
+        rc = db_fail(err, db, "backfill mark");
+    if (rc == SOCC_OK && exec(db, "COMMIT") != SQLITE_OK)
+        rc = db_fail(err, db, "backfill commit");
+    if (rc != SOCC_OK)
+        exec(db, "ROLLBACK");
+    else
+        log_event(LOG_INFO, "store", "backfilled", NULL, "what=row_identity");
+    return rc;
+}
+
+static int64_t state_get(sqlite3 *db, const char *k)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+
+    if (sqlite3_prepare_v2(db, "SELECT v FROM state WHERE k = ?", -1, &st,
+                           NULL))
+        return -1;
+    sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/*
+ * A change appends its journal entry just before its COMMIT; one cut off
+ * by a crash between the two left an entry the database does not hold.
+ * Under the write lock (no change is in flight), drop entries past the
+ * database's journal_seq.
+ */
+static enum socc_err reconcile_journal(struct store *s, sqlite3 *db,
+                                       struct socc_error *err)
+{
+    int64_t seq;
+    int rc;
+
+    if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return db_fail(err, db, "journal lock");
+    seq = state_get(db, "journal_seq");
+    rc = seq >= 0 ? journal_keep(s->journal_path, 0, seq) : -1;
+    exec(db, "COMMIT");
+    if (rc != 0)
+        return socc_error_set(err, SOCC_E_INTERNAL, "cannot read the journal"
+                              " %s", s->journal_path);
+    return SOCC_OK;
+}
+
 /* SOCC_TMP_GRACE in seconds (0-86400), else TMP_GRACE_DEFAULT. */
 static long tmp_grace_from_env(void)
 {
@@ -245,6 +383,12 @@ static long tmp_grace_from_env(void)
 enum socc_err store_open(const char *data_dir, struct store **out,
                          struct socc_error *err)
 {
+    return store_open_flags(data_dir, 0, out, err);
+}
+
+enum socc_err store_open_flags(const char *data_dir, unsigned flags,
+                               struct store **out, struct socc_error *err)
+{
     struct store *s;
     sqlite3 *db;
     enum socc_err rc;
@@ -259,6 +403,9 @@ enum socc_err store_open(const char *data_dir, struct store **out,
     snprintf(s->db_path, sizeof(s->db_path), "%s/socc.db", data_dir);
     snprintf(s->blob_dir, sizeof(s->blob_dir), "%s/blobs", data_dir);
     snprintf(s->tmp_dir, sizeof(s->tmp_dir), "%s/tmp", data_dir);
+    snprintf(s->journal_path, sizeof(s->journal_path), "%s/journal.log",
+             data_dir);
+    s->no_journal = (flags & STORE_NO_JOURNAL) != 0;
     s->tmp_grace = tmp_grace_from_env();
     if (mkdir_p(s->dir) || mkdir_p(s->blob_dir) || mkdir_p(s->tmp_dir)) {
         store_close(s);
@@ -272,6 +419,11 @@ enum socc_err store_open(const char *data_dir, struct store **out,
                               "cannot open database %s/socc.db", data_dir);
     }
     rc = migrate(s, db, err);
+    /* records stored before migration 2 get their identities, once */
+    if (rc == SOCC_OK && state_get(db, "rids_filled") == 0)
+        rc = backfill(db, err);
+    if (rc == SOCC_OK && !s->no_journal)
+        rc = reconcile_journal(s, db, err);
     conn_put(s, db);
     if (rc == SOCC_OK) {
         store_checkpoint(s, WAL_OPEN_LIMIT);
@@ -1055,6 +1207,22 @@ static void now_iso(char *out, size_t n)
     snprintf(out + k, n - k, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
+/* state.k = max(state.k, v); 0 or -1. */
+static int state_raise(sqlite3 *db, const char *k, int64_t v)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, "UPDATE state SET v = max(v, ?) WHERE k = ?",
+                           -1, &st, NULL))
+        return -1;
+    sqlite3_bind_int64(st, 1, v);
+    sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static enum socc_err insert_upload(struct store_writer *w,
                                    const struct store_upload *u,
                                    struct store_upload *existing,
@@ -1064,12 +1232,20 @@ static enum socc_err insert_upload(struct store_writer *w,
     char now[32];
     int rc;
 
-    now_iso(now, sizeof(now));
-    if (sqlite3_prepare_v2(w->db, "INSERT INTO uploads (company, tool_type, "
-                           "filename, size, file_type, file_hash, uploaded_by,"
-                           " created_at) VALUES (?,?,?,?,?,?,?,?)", -1, &st,
-                           NULL))
+    if (u->created_at[0])
+        snprintf(now, sizeof(now), "%s", u->created_at);   /* a replay */
+    else
+        now_iso(now, sizeof(now));
+    snprintf(w->meta.created_at, sizeof(w->meta.created_at), "%s", now);
+    if (sqlite3_prepare_v2(w->db, "INSERT INTO uploads (id, company, "
+                           "tool_type, filename, size, file_type, file_hash, "
+                           "uploaded_by, created_at) VALUES (coalesce(?9, "
+                           "max((SELECT coalesce(max(id), 0) FROM uploads), "
+                           "(SELECT v FROM state WHERE k = 'upload_id_max'))"
+                           " + 1),?1,?2,?3,?4,?5,?6,?7,?8)", -1, &st, NULL))
         return db_fail(err, w->db, "prepare");
+    if (u->id > 0)
+        sqlite3_bind_int64(st, 9, u->id);
     sqlite3_bind_text(st, 1, u->company, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, u->tool_type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, u->filename, -1, SQLITE_STATIC);
@@ -1082,6 +1258,8 @@ static enum socc_err insert_upload(struct store_writer *w,
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE) {
         w->id = sqlite3_last_insert_rowid(w->db);
+        if (state_raise(w->db, "upload_id_max", w->id) != 0)
+            return db_fail(err, w->db, "upload id");
         if (w->id > KEY_MAX_UPLOAD)
             return socc_error_set(err, SOCC_E_LIMIT_EXCEEDED, "this database "
                                   "holds its maximum of %lld uploads",
@@ -1111,23 +1289,31 @@ enum socc_err store_writer_begin(struct store *s, const struct store_upload *u,
         return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
     w->s = s;
     w->cur_sheet = -1;
+    w->meta = *u;
+    if (sha256_init(&w->rid_hash) != 0) {
+        free(w);
+        return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
+    }
     snprintf(w->company, sizeof(w->company), "%s", u->company);
     snprintf(w->tool_type, sizeof(w->tool_type), "%s", u->tool_type);
     w->db = conn_get(s);
     if (!w->db) {
+        sha256_release(&w->rid_hash);
         free(w);
         return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
     }
     if (exec(w->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
         rc = db_fail(err, w->db, "begin");
         conn_put(s, w->db);
+        sha256_release(&w->rid_hash);
         free(w);
         return rc;
     }
     rc = insert_upload(w, u, existing, err);
     if (rc == SOCC_OK &&
-        sqlite3_prepare_v2(w->db, "INSERT INTO records (id, row_num, cells) "
-                           "VALUES (?,?,?)", -1, &w->ins_rec, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(w->db, "INSERT INTO records (id, row_num, cells, "
+                           "rid) VALUES (?,?,?,?)", -1, &w->ins_rec,
+                           NULL) != SQLITE_OK)
         rc = db_fail(err, w->db, "prepare");
     if (rc != SOCC_OK) {
         store_writer_abort(w);
@@ -1156,6 +1342,10 @@ enum socc_err store_writer_sheet(struct store_writer *w, int idx,
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_fail(err, w->db, "sheet insert");
+    free(w->sheet_name);
+    w->sheet_name = strdup(name);
+    if (!w->sheet_name)
+        return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
     w->cur_sheet = idx;
     w->ord = 0;
     w->sheets++;
@@ -1167,6 +1357,7 @@ enum socc_err store_writer_record(struct store_writer *w, int sheet_idx,
                                   size_t len, struct socc_error *err)
 {
     sqlite3_stmt *st = w->ins_rec;
+    unsigned char rid[32];
 
     if (sheet_idx != w->cur_sheet)
         return socc_error_set(err, SOCC_E_INTERNAL, "record for sheet %d "
@@ -1176,6 +1367,8 @@ enum socc_err store_writer_record(struct store_writer *w, int sheet_idx,
     sqlite3_bind_int64(st, 1, record_key(w->id, sheet_idx, w->ord));
     sqlite3_bind_int64(st, 2, row_num);
     sqlite3_bind_text(st, 3, cells, (int)len, SQLITE_STATIC);
+    row_identity(&w->rid_hash, w->sheet_name, cells, len, rid);
+    sqlite3_bind_blob(st, 4, rid, STORE_RID_BYTES, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) {
         enum socc_err rc = db_fail(err, w->db, "record insert");
         sqlite3_reset(st);
@@ -1213,26 +1406,51 @@ enum socc_err store_writer_sheet_done(struct store_writer *w, int idx,
 }
 
 /* Version number and predecessor of the new upload. */
+/*
+ * Version numbers never repeat within a (company, tool type), even after
+ * the newest version was deleted: state keeps the highest one given under
+ * "version:<company>\x1f<tool>".
+ */
+#define VERSION_KEY "'version:' || ?1 || char(31) || ?2"
+
 static enum socc_err previous_version(struct store_writer *w, int64_t *ver,
                                       int64_t *prev, struct socc_error *err)
 {
     sqlite3_stmt *st;
+    int rc;
 
-    *ver = 1;
     *prev = 0;
-    if (sqlite3_prepare_v2(w->db, "SELECT id, version FROM uploads WHERE "
-                           "company = ? AND tool_type = ? AND status = "
-                           "'stored' ORDER BY version DESC LIMIT 1", -1, &st,
-                           NULL))
+    *ver = 1;
+    /* the predecessor is the version this one replaces: the active one */
+    if (sqlite3_prepare_v2(w->db, "SELECT (SELECT id FROM uploads WHERE "
+                           "company = ?1 AND tool_type = ?2 AND status = "
+                           "'stored' ORDER BY is_active DESC, version DESC "
+                           "LIMIT 1), max(coalesce((SELECT max(version) FROM "
+                           "uploads WHERE company = ?1 AND tool_type = ?2 AND "
+                           "status = 'stored'), 0), coalesce((SELECT v FROM "
+                           "state WHERE k = " VERSION_KEY "), 0)) + 1", -1,
+                           &st, NULL))
         return db_fail(err, w->db, "prepare");
     sqlite3_bind_text(st, 1, w->company, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, w->tool_type, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
         *prev = sqlite3_column_int64(st, 0);
-        *ver = sqlite3_column_int64(st, 1) + 1;
+        *ver = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
-    return SOCC_OK;
+    if (rc != SQLITE_ROW)
+        return db_fail(err, w->db, "version");
+    if (sqlite3_prepare_v2(w->db, "INSERT INTO state (k, v) VALUES ("
+                           VERSION_KEY ", ?3) ON CONFLICT (k) DO UPDATE SET "
+                           "v = max(v, excluded.v)", -1, &st, NULL))
+        return db_fail(err, w->db, "prepare");
+    sqlite3_bind_text(st, 1, w->company, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->tool_type, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, *ver);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SOCC_OK : db_fail(err, w->db, "version");
 }
 
 static enum socc_err activate(struct store_writer *w, int64_t processing_ms,
@@ -1272,7 +1490,27 @@ static enum socc_err activate(struct store_writer *w, int64_t processing_ms,
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_fail(err, w->db, "activate");
-    return SOCC_OK;
+    return store_versions_summarize(w->db, w->id, prev, err);
+}
+
+/* The journal entry of the upload being committed. */
+static enum socc_err journal_ingest(struct store_writer *w,
+                                    struct socc_error *err)
+{
+    struct journal_entry e;
+    const struct store_upload *u = &w->meta;
+
+    memset(&e, 0, sizeof(e));
+    snprintf(e.op, sizeof(e.op), "ingest");
+    e.id = w->id;
+    snprintf(e.company, sizeof(e.company), "%s", u->company);
+    snprintf(e.tool_type, sizeof(e.tool_type), "%s", u->tool_type);
+    snprintf(e.filename, sizeof(e.filename), "%s", u->filename);
+    snprintf(e.uploaded_by, sizeof(e.uploaded_by), "%s", u->uploaded_by);
+    snprintf(e.sha256, sizeof(e.sha256), "%s", u->file_hash);
+    snprintf(e.created_at, sizeof(e.created_at), "%s", u->created_at);
+    e.size = u->size;
+    return store_sqlite_journal(w->s, w->db, &e, err);
 }
 
 enum socc_err store_writer_commit(struct store_writer *w, int64_t processing_ms,
@@ -1282,6 +1520,8 @@ enum socc_err store_writer_commit(struct store_writer *w, int64_t processing_ms,
 {
     enum socc_err rc = activate(w, processing_ms, warnings_json, err);
 
+    if (rc == SOCC_OK)
+        rc = journal_ingest(w, err);
     if (rc == SOCC_OK && exec(w->db, "COMMIT") != SQLITE_OK)
         rc = db_fail(err, w->db, "commit");
     if (rc != SOCC_OK) {
@@ -1290,6 +1530,8 @@ enum socc_err store_writer_commit(struct store_writer *w, int64_t processing_ms,
     }
     rc = get_upload_db(w->db, w->id, u, err);
     sqlite3_finalize(w->ins_rec);
+    free(w->sheet_name);
+    sha256_release(&w->rid_hash);
     conn_put(w->s, w->db);
     free(w);
     return rc;
@@ -1317,8 +1559,108 @@ void store_writer_abort(struct store_writer *w)
     if (w->blob_made[0])
         unlink(w->blob_made);
     sqlite3_finalize(w->ins_rec);
+    free(w->sheet_name);
+    sha256_release(&w->rid_hash);
     if (!sqlite3_get_autocommit(w->db))
         exec(w->db, "ROLLBACK");
     conn_put(w->s, w->db);
     free(w);
 }
+
+/* ---- shared with the backend's other files (store_sqlite_int.h) ---- */
+
+sqlite3 *store_sqlite_get(struct store *s) { return conn_get(s); }
+
+void store_sqlite_put(struct store *s, sqlite3 *db) { conn_put(s, db); }
+
+enum socc_err store_sqlite_fail(struct socc_error *err, sqlite3 *db,
+                                const char *what)
+{
+    return db_fail(err, db, what);
+}
+
+int store_sqlite_exec(sqlite3 *db, const char *sql) { return exec(db, sql); }
+
+enum socc_err store_sqlite_upload(sqlite3 *db, int64_t id,
+                                  struct store_upload *u,
+                                  struct socc_error *err)
+{
+    return get_upload_db(db, id, u, err);
+}
+
+void store_sqlite_upload_members(const struct store_upload *u, struct buf *b)
+{
+    upload_json(u, b);
+}
+
+sqlite3_int64 store_sqlite_key_lo(int64_t upload)
+{
+    return record_key(upload, 0, 0);
+}
+
+sqlite3_int64 store_sqlite_key_hi(int64_t upload)
+{
+    return record_key(upload, KEY_MAX_SHEETS - 1, KEY_MAX_ORD);
+}
+
+enum socc_err store_sqlite_rows_json(sqlite3 *db, int64_t upload_id,
+                                     sqlite3_stmt *st, struct buf *b,
+                                     int64_t *n, struct socc_error *err)
+{
+    struct sheet_meta *m = NULL;
+    int nm = 0, rc;
+    int64_t sheet;
+    enum socc_err e = load_metas(db, upload_id, &m, &nm, err);
+
+    *n = 0;
+    if (e != SOCC_OK)
+        return e;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sheet = (sqlite3_column_int64(st, 0) >> KEY_ORD_BITS) &
+                (KEY_MAX_SHEETS - 1);
+        if (sheet >= nm)
+            continue;
+        buf_adds(b, *n ? ",{\"sheet\":" : "{\"sheet\":");
+        buf_add_json_strz(b, m[sheet].name);
+        buf_printf(b, ",\"row\":%lld,\"cells\":",
+                   (long long)sqlite3_column_int64(st, 1));
+        cells_object(&m[sheet], (const char *)sqlite3_column_text(st, 2),
+                     (size_t)sqlite3_column_bytes(st, 2), b);
+        buf_addc(b, '}');
+        (*n)++;
+    }
+    metas_free(m, nm);
+    return rc == SQLITE_DONE ? SOCC_OK : db_fail(err, db, "rows");
+}
+
+enum socc_err store_sqlite_journal(struct store *s, sqlite3 *db,
+                                   struct journal_entry *e,
+                                   struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, "UPDATE state SET v = v + 1 WHERE k = "
+                           "'journal_seq' RETURNING v", -1, &st, NULL))
+        return db_fail(err, db, "prepare");
+    rc = sqlite3_step(st);
+    e->seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE || e->seq <= 0)
+        return db_fail(err, db, "journal number");
+    e->ts_ms = journal_now_ms();
+    if (s->no_journal || journal_append(s->journal_path, e) == 0)
+        return SOCC_OK;
+    log_event(LOG_ERROR, "store", "journal_failed", NULL, "seq=%lld errno=%d",
+              (long long)e->seq, errno);
+    return socc_error_set(err, errno == ENOSPC ? SOCC_E_STORAGE_FULL
+                                               : SOCC_E_INTERNAL,
+                          "cannot append to the journal: %s",
+                          strerror(errno));
+}
+
+const char *store_data_dir(struct store *s) { return s->dir; }
+
+const char *store_journal_path(struct store *s) { return s->journal_path; }

@@ -78,9 +78,9 @@ static void migrated_and_reopened(void **state)
     struct store *again;
     struct socc_error e;
 
-    assert_int_equal(store_schema_version(f->st), 1);
+    assert_int_equal(store_schema_version(f->st), 2);
     assert_int_equal(store_open(f->dir, &again, &e), SOCC_OK);
-    assert_int_equal(store_schema_version(again), 1);
+    assert_int_equal(store_schema_version(again), 2);
     store_close(again);
 }
 

@@ -94,6 +94,9 @@ int cmd_serve(int argc, char **argv)
         rc = fail(&err);
         goto out;
     }
+    rc = cmd_user_bootstrap(st);
+    if (rc != 0)
+        goto out_store;
     if (store_start_checkpointer(st, CHECKPOINT_MS) != 0)
         log_event(LOG_WARN, "http", "checkpointer_failed", NULL,
                   "interval_ms=%u", CHECKPOINT_MS);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/principal.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "ingest/pipeline.h"
@@ -45,6 +46,15 @@ enum socc_err upload_feed(struct upload *u, const char *data, size_t n,
  */
 enum socc_err upload_finish(struct upload *u, struct pipeline_output *out,
                             struct socc_error *err);
+/*
+ * The caller (borrowed for the upload's life): its name is kept as
+ * uploaded_by, and a company it may not touch is ACCESS_DENIED as soon as
+ * the company field ends, before the pipeline sees the file.  Without a
+ * caller (the CLI) every company is accepted.
+ */
+void upload_set_caller(struct upload *u, const struct principal *who);
+/* The company field as received (trimmed once checked), or "". */
+const char *upload_company(const struct upload *u);
 /* Bytes of the file part received so far. */
 uint64_t upload_file_size(const struct upload *u);
 /* Close and remove the temp file if still held, and free; NULL is fine. */

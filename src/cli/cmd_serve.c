@@ -94,14 +94,17 @@ int cmd_serve(int argc, char **argv)
         rc = fail(&err);
         goto out;
     }
-    rc = cmd_user_bootstrap(st);
-    if (rc != 0)
-        goto out_store;
     if (store_start_checkpointer(st, CHECKPOINT_MS) != 0)
         log_event(LOG_WARN, "http", "checkpointer_failed", NULL,
                   "interval_ms=%u", CHECKPOINT_MS);
     if (server_start(&cfg, st, &srv, &err) != SOCC_OK) {
         rc = fail(&err);
+        goto out_store;
+    }
+    /* after the bind: a server that cannot start prints no password */
+    rc = cmd_user_bootstrap(st);
+    if (rc != 0) {
+        server_stop(srv);
         goto out_store;
     }
     port = server_port(srv);

@@ -275,20 +275,21 @@ enum MHD_Result api_uploads_records(struct server_req *r, int64_t id,
                                     int csv)
 {
     struct socc_error err;
-    int64_t sheet, limit, offset;
+    int64_t sheet, limit = 0, offset = 0;
     struct buf b;
     const char *format = server_query(r, "format");
 
-    if (!authz_upload(r, id, PRINCIPAL_ANALYST, NULL))
-        return MHD_YES;
-    if (csv || (format && strcmp(format, "csv") == 0))
-        return export_csv_records(r, id);
+    csv = csv || (format && strcmp(format, "csv") == 0);
     if (query_num(r, "sheet", -1, 0, 65535, &sheet) != 0)
         return bad_query(r, "sheet must be an integer in the range 0-65535");
-    if (query_num(r, "limit", 100, 1, LIMIT_MAX, &limit) != 0)
+    if (!csv && query_num(r, "limit", 100, 1, LIMIT_MAX, &limit) != 0)
         return bad_query(r, LIMIT_RANGE);
-    if (query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
+    if (!csv && query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
         return bad_query(r, OFFSET_RANGE);
+    if (!authz_upload(r, id, PRINCIPAL_ANALYST, NULL))
+        return MHD_YES;
+    if (csv)
+        return export_csv_records(r, id);
     buf_init(&b);
     socc_error_clear(&err);
     return answer(r, store_records_json(r->app->store, id, (int)sheet, limit,

@@ -82,7 +82,8 @@ static sqlite3_stmt *prep(sqlite3 *db, const char *sql, const char *fmt, ...)
 
 /*
  * Run one statement that returns no rows.  *changes (may be NULL) gets
- * the rows it changed; a UNIQUE violation is BAD_REQUEST with `taken`.
+ * the rows it changed; a UNIQUE violation is BAD_REQUEST with `taken`
+ * (when not NULL), any other failure INTERNAL or the like.
  */
 static enum socc_err run(struct store *s, const char *taken, int *changes,
                          struct socc_error *err, const char *sql,
@@ -106,7 +107,8 @@ static enum socc_err run(struct store *s, const char *taken, int *changes,
     step = sqlite3_step(st);
     if (step == SQLITE_DONE && changes)
         *changes = sqlite3_changes(db);
-    else if (step == SQLITE_CONSTRAINT && taken)
+    else if (taken &&
+             sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
         rc = socc_error_set(err, SOCC_E_BAD_REQUEST, "%s", taken);
     else if (step != SQLITE_DONE)
         rc = fail(err, db, "write");

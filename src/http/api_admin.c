@@ -88,36 +88,57 @@ static int64_t parse_id(const char *s, const char **rest)
 }
 
 /*
- * May the caller manage user u?  A super admin anyone; an admin himself
- * and the users below super admin who share one of his companies.
+ * How many of user u's companies the caller holds, into *mine, of *all.
+ * -1 when they cannot be read.
  */
-static int can_manage(struct server_req *r, const struct auth_store_user *u)
+static int shared(struct server_req *r, const struct auth_store_user *u,
+                  size_t *mine, size_t *all)
 {
     struct buf b;
     char **list;
-    size_t n, i;
-    int ok = 0;
+    size_t i;
+    int rc = -1;
 
-    if (r->who.role == PRINCIPAL_SUPER_ADMIN || u->id == r->who.user_id)
-        return 1;
-    if (r->who.role < PRINCIPAL_ADMIN || strcmp(u->role, "super_admin") == 0)
-        return 0;
+    *mine = *all = 0;
     buf_init(&b);
     if (auth_store_companies_json(r->app->store, u->id, &b, NULL) == SOCC_OK &&
-        principal_list_parse(b.data ? b.data : "[]", &list, &n) == 0) {
-        for (i = 0; i < n && !ok; i++)
-            ok = principal_has_company(&r->who, list[i]);
-        principal_list_free(list, n);
+        principal_list_parse(b.data ? b.data : "[]", &list, all) == 0) {
+        for (i = 0; i < *all; i++)
+            *mine += (size_t)principal_has_company(&r->who, list[i]);
+        principal_list_free(list, *all);
+        rc = 0;
     }
     buf_release(&b);
-    return ok;
+    return rc;
 }
 
 /*
- * The user of id when the caller may manage it: 1.  Else 0 with 404
- * answered (a user the caller may not manage is not shown to exist).
+ * May the caller manage user u: see him, change his memberships in the
+ * caller's companies, give him tokens scoped to them?  A super admin
+ * anyone; an admin himself and the users below super admin who share one
+ * of his companies.  With whole (a new password, a role, disabling: what
+ * hands over the account) an admin must hold every company of the user,
+ * or he would reach the other companies through it.
  */
-static int managed_user(struct server_req *r, int64_t id,
+static int can_manage(struct server_req *r, const struct auth_store_user *u,
+                      int whole)
+{
+    size_t mine, all;
+
+    if (r->who.role == PRINCIPAL_SUPER_ADMIN || u->id == r->who.user_id)
+        return 1;
+    if (r->who.role < PRINCIPAL_ADMIN || strcmp(u->role, "super_admin") == 0 ||
+        shared(r, u, &mine, &all) != 0)
+        return 0;
+    return whole ? all > 0 && mine == all : mine > 0;
+}
+
+/*
+ * The user of id when the caller may manage it (whole: see can_manage):
+ * 1.  Else 0 with 404 answered for a user the caller may not see at all,
+ * 403 for one he sees but may not take over.
+ */
+static int managed_user(struct server_req *r, int64_t id, int whole,
                         struct auth_store_user *u)
 {
     struct socc_error err;
@@ -125,8 +146,13 @@ static int managed_user(struct server_req *r, int64_t id,
 
     socc_error_clear(&err);
     e = auth_store_user_get(r->app->store, NULL, id, u, &err);
-    if (e == SOCC_OK && !can_manage(r, u))
+    if (e == SOCC_OK && !can_manage(r, u, 0))
         e = socc_error_set(&err, SOCC_E_NOT_FOUND, "no such user");
+    if (e == SOCC_OK && !can_manage(r, u, whole)) {
+        respond_error(r, SOCC_E_ACCESS_DENIED, 0, "this user belongs to "
+                      "companies that are not yours", NULL, NULL);
+        return 0;
+    }
     if (e == SOCC_OK)
         return 1;
     respond_error(r, e, 0, err.detail, NULL, NULL);
@@ -290,12 +316,13 @@ static enum MHD_Result user_patch_body(struct server_req *r, const char *body,
     char target[160];
     struct auth_store_user u;
     struct socc_error err;
+    struct buf b;
     const char *dis;
     size_t dlen = 0;
     int has_pw, has_role;
     enum socc_err e = SOCC_OK;
 
-    if (!managed_user(r, (int64_t)(intptr_t)r->state_aux, &u))
+    if (!managed_user(r, (int64_t)(intptr_t)r->state_aux, 1, &u))
         return MHD_YES;
     has_pw = body_str(body, len, "password", pw, sizeof(pw));
     has_role = body_str(body, len, "role", role, sizeof(role));
@@ -328,7 +355,9 @@ static enum MHD_Result user_patch_body(struct server_req *r, const char *body,
         return respond_error(r, e, 0, err.detail, NULL, NULL);
     snprintf(target, sizeof(target), "user:%s", u.name);
     audit(r, "user_update", NULL, target);
-    return created(r, u.id) == MHD_YES ? MHD_YES : MHD_NO;
+    buf_init(&b);
+    buf_printf(&b, "{\"id\":%lld,\"updated\":true}", (long long)u.id);
+    return respond_json(r, 200, &b);
 }
 
 /* PUT or DELETE /api/users/{id}/companies/{name} */
@@ -345,7 +374,7 @@ static enum MHD_Result membership(struct server_req *r, int64_t id,
     if (upload_company_ok(company) != 0)
         return bad(r, "not a company name");
     if (!authz_company(r, company, PRINCIPAL_ADMIN) ||
-        !managed_user(r, id, &u))
+        !managed_user(r, id, 0, &u))
         return MHD_YES;
     socc_error_clear(&err);
     e = auth_store_membership_set(r->app->store, u.id, company, on, &err);
@@ -391,7 +420,7 @@ static int token_owner(struct server_req *r, const char *body, size_t len,
     }
     socc_error_clear(&err);
     if (auth_store_user_get(r->app->store, has ? name : r->who.user, 0, u,
-                            &err) != SOCC_OK || !can_manage(r, u)) {
+                            &err) != SOCC_OK || !can_manage(r, u, 0)) {
         respond_error(r, SOCC_E_NOT_FOUND, 0, "no such user", NULL, NULL);
         return 0;
     }
@@ -483,7 +512,7 @@ static enum MHD_Result token_revoke(struct server_req *r, int64_t id)
     e = auth_store_token_get(r->app->store, NULL, id, &t, NULL, &err);
     if (e == SOCC_OK)
         e = auth_store_user_get(r->app->store, NULL, t.user_id, &owner, &err);
-    if (e == SOCC_OK && !can_manage(r, &owner))
+    if (e == SOCC_OK && !can_manage(r, &owner, 0))
         e = socc_error_set(&err, SOCC_E_NOT_FOUND, "no such token");
     if (e == SOCC_OK)
         e = auth_store_token_revoke(r->app->store, id, &err);

@@ -405,6 +405,22 @@ static void test_admin_kept_to_own_companies(void **state)
            "\"companies\":[\"globex\"]}", 404, "NOT_FOUND");
     expect(&carol, "POST", "/api/tokens", "{\"name\":\"x\",\"user\":"
            "\"alice\",\"companies\":[\"globex\"]}", 403, "ACCESS_DENIED");
+    /* frank is in acme and globex: carol (acme) may not take him over */
+    assert_int_equal(call(&srv, "POST", "/api/users", "{\"name\":\"frank\","
+                          "\"password\":\"frank-password-1\",\"role\":"
+                          "\"analyst\",\"companies\":[\"acme\",\"globex\"]}",
+                          NULL, NULL, &r), 201);
+    snprintf(path, sizeof(path), "/api/users/%lld",
+             e2e_json_int(r.body, "id", -1));
+    e2e_resp_free(&r);
+    expect(&carol, "PATCH", path, "{\"password\":\"new-password-99\"}", 403,
+           "ACCESS_DENIED");
+    expect(&carol, "PATCH", path, "{\"disabled\":true}", 403,
+           "ACCESS_DENIED");
+    snprintf(path, sizeof(path), "/api/users/%lld",
+             add_user("gina", "analyst", "acme"));
+    expect(&carol, "PATCH", path, "{\"password\":\"new-password-99\"}", 200,
+           NULL);
     call(&carol, "GET", "/api/audit", NULL, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\"upload\""));

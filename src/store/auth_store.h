@@ -89,7 +89,7 @@ int64_t auth_store_user_count(struct store *s);
 /*
  * Append {"users":[{id,name,role,created_at,disabled,companies:[...]}]}:
  * every user when companies_json is NULL, else those with a membership in
- * one of those companies.
+ * one of those companies, showing only those companies.
  */
 enum socc_err auth_store_users_json(struct store *s,
                                     const char *companies_json,
@@ -146,7 +146,8 @@ enum socc_err auth_store_token_revoke(struct store *s, int64_t id,
 /*
  * Append {"tokens":[...]}: every token when companies_json is NULL, else
  * the tokens of user self_id and of the users who are not super admins
- * and belong to one of those companies.  Hashes never leave.
+ * and belong to one of those companies, their scopes cut to those
+ * companies.  Hashes never leave.
  */
 enum socc_err auth_store_tokens_json(struct store *s,
                                      const char *companies_json,

@@ -415,6 +415,11 @@ static void test_admin_kept_to_own_companies(void **state)
     e2e_resp_free(&r);
     expect(&carol, "PATCH", path, "{\"password\":\"new-password-99\"}", 403,
            "ACCESS_DENIED");
+    /* she sees frank, but not that he is also in globex */
+    call(&carol, "GET", "/api/users", NULL, NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "\"frank\""));
+    assert_null(strstr(r.body, "globex"));
+    e2e_resp_free(&r);
     expect(&carol, "PATCH", path, "{\"disabled\":true}", 403,
            "ACCESS_DENIED");
     snprintf(path, sizeof(path), "/api/users/%lld",

@@ -641,6 +641,60 @@ static void test_cli_token_create_and_revoke(void **state)
     expect(&s, "GET", "/api/uploads", NULL, 401, "UNAUTHENTICATED");
 }
 
+/* The first line socc prints on stdout for cmd, into out; its exit 0. */
+static void run_line(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+
+    assert_non_null(p);
+    out[0] = '\0';
+    if (!fgets(out, (int)cap, p))
+        out[0] = '\0';
+    assert_int_equal(pclose(p), 0);
+    out[strcspn(out, "\n")] = '\0';
+}
+
+static void test_cli_user_add_list_passwd(void **state)
+{
+    struct e2e_server anon = as(NULL);
+    char cmd[1024], line[4096], pw[64], cookie[200], csrf[80];
+    struct e2e_resp r;
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "SOCC_DATA_DIR='%s' SOCC_LOG_LEVEL=error "
+             "'%s' user add hank --role analyst --company acme 2>/dev/null",
+             srv.dir, bin());
+    run_line(cmd, line, sizeof(line));
+    assert_int_equal(strncmp(line, "password: ", 10), 0);
+    snprintf(pw, sizeof(pw), "%.40s", line + 10);
+    assert_int_equal(strlen(pw), 20);
+    assert_int_equal(login(&anon, "hank", pw, cookie, sizeof(cookie), csrf,
+                           sizeof(csrf), &r), 200);
+    assert_non_null(strstr(r.body, "\"companies\":[\"acme\"]"));
+    e2e_resp_free(&r);
+    snprintf(cmd, sizeof(cmd), "SOCC_DATA_DIR='%s' SOCC_LOG_LEVEL=error "
+             "'%s' user list", srv.dir, bin());
+    run_line(cmd, line, sizeof(line));
+    assert_non_null(strstr(line, "\"name\":\"hank\""));
+    assert_null(strstr(line, "argon2"));
+    /* a new password ends the old one and the sessions made with it */
+    snprintf(cmd, sizeof(cmd), "SOCC_DATA_DIR='%s' SOCC_LOG_LEVEL=error "
+             "SOCC_PASSWORD=hank-new-password '%s' user passwd hank "
+             "2>/dev/null", srv.dir, bin());
+    assert_int_equal(system(cmd), 0);
+    call(&anon, "GET", "/api/auth/me", NULL, cookie, NULL, &r);
+    assert_int_equal(r.status, 401);
+    e2e_resp_free(&r);
+    assert_int_equal(login(&anon, "hank", "hank-new-password", cookie,
+                           sizeof(cookie), csrf, sizeof(csrf), &r), 200);
+    e2e_resp_free(&r);
+    /* a short password is refused, nothing changes */
+    snprintf(cmd, sizeof(cmd), "SOCC_DATA_DIR='%s' SOCC_LOG_LEVEL=error "
+             "SOCC_PASSWORD=short '%s' user passwd hank 2>/dev/null",
+             srv.dir, bin());
+    assert_int_not_equal(system(cmd), 0);
+}
+
 /* ---- servers of their own ----------------------------------------------------- */
 
 static void test_login_lockout(void **state)
@@ -809,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_token_tier_rate_limited),
         cmocka_unit_test(test_csv_export_neutralises_formulas),
         cmocka_unit_test(test_cli_token_create_and_revoke),
+        cmocka_unit_test(test_cli_user_add_list_passwd),
         cmocka_unit_test(test_login_lockout),
         cmocka_unit_test(test_session_idle_expiry),
         cmocka_unit_test(test_first_start_makes_super_admin),

@@ -24,7 +24,6 @@ static void audit(struct server_req *r, const char *actor,
     a.actor = actor;
     a.action = action;
     a.outcome = outcome;
-    a.target = NULL;
     a.address = r->address;
     a.request_id = r->id;
     a.detail = detail;

@@ -18,6 +18,7 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
+/* Monotonic seconds, never 0 (a bucket with last == 0 is new). */
 static double now_mono(void)
 {
     struct timespec ts;

@@ -140,7 +140,7 @@ int body_json_unescape(const char *p, size_t n, struct buf *b)
         if (++i >= n)
             return -1;
         if (p[i] == 'u') {
-            if (i + 4 >= n + 0 || hex4(p + i + 1, &v) != 0 ||
+            if (i + 4 >= n || hex4(p + i + 1, &v) != 0 ||
                 put_utf8(b, v) != 0)
                 return -1;
             i += 4;

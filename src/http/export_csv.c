@@ -149,6 +149,7 @@ enum MHD_Result export_csv_records(struct server_req *r, int64_t id)
     struct MHD_Response *resp;
     struct csv_stream *cs;
     struct socc_error err;
+    struct buf cols;
     char cd[96];
     int sheet;
 
@@ -163,16 +164,14 @@ enum MHD_Result export_csv_records(struct server_req *r, int64_t id)
     cs->sheet = sheet;
     buf_init(&cs->out);
     socc_error_clear(&err);
-    if (store_sheet_columns(cs->store, id, sheet, &cs->out, &err) != SOCC_OK) {
+    buf_init(&cols);
+    if (store_sheet_columns(cs->store, id, sheet, &cols, &err) != SOCC_OK) {
+        buf_release(&cols);
         on_free(cs);
         return respond_error(r, err.code, 0, err.detail, NULL, NULL);
     }
-    {
-        struct buf hdr = cs->out;
-        buf_init(&cs->out);
-        add_line(&cs->out, hdr.data ? hdr.data : "[]", hdr.len);
-        buf_release(&hdr);
-    }
+    add_line(&cs->out, cols.data ? cols.data : "[]", cols.len);
+    buf_release(&cols);
     resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
                                              on_read, cs, on_free);
     if (!resp) {

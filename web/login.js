@@ -24,6 +24,25 @@ window.fetch = async (input, init = {}) => {
   return plainFetch(input, init);
 };
 
+// The same for XMLHttpRequest (upload progress, tus-js-client).  A
+// request sent before the session is known goes without the token.
+const xhrOpen = XMLHttpRequest.prototype.open;
+const xhrSend = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.open = function (method, ...rest) {
+  this.soccMethod = String(method || "GET").toUpperCase();
+  return xhrOpen.call(this, method, ...rest);
+};
+XMLHttpRequest.prototype.send = function (body) {
+  if (csrf && this.soccMethod !== "GET" && this.soccMethod !== "HEAD") {
+    this.setRequestHeader("X-CSRF-Token", csrf);
+  }
+  return xhrSend.call(this, body);
+};
+
+// For other modules: import { csrfToken, authReady } from "/login.js".
+export function csrfToken() { return csrf; }
+export const authReady = ready;
+
 function el(tag, text, cls) {
   const e = document.createElement(tag);
   if (text !== undefined && text !== null) e.textContent = String(text);

@@ -8,7 +8,7 @@ libzip-dev zlib1g-dev libexpat1-dev libsodium-dev libhiredis-dev
 libcurl4-openssl-dev"
 case "${1:-run}" in
 test)
-    pkgs="$pkgs libcmocka-dev curl cppcheck redis-server chromium"
+    pkgs="$pkgs libcmocka-dev curl cppcheck redis-server chromium openssl"
     # Node.js drives the browser and tus-client tests; a machine that has
     # one (any packaging) keeps it, a bare one gets Debian's.
     command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"

@@ -26,5 +26,15 @@ enum socc_err cli_db_sound(const char *data_dir, struct socc_error *err);
 /* The backup service of st as the environment configures it. */
 enum socc_err cli_backup_open(struct store *st, struct backup **out,
                               struct socc_error *err);
+int cmd_user(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+
+struct store;
+/*
+ * On a data dir without users: create the super admin "admin" with
+ * SOCC_ADMIN_PASSWORD or a random password printed once on stderr.
+ * 0, or the exit code of the failure.
+ */
+int cmd_user_bootstrap(struct store *st);
 
 #endif

@@ -166,7 +166,7 @@ static int fsync_dir(const char *dir)
 /* Put src in place of socc.db, keeping later journal entries usable. */
 static enum socc_err swap_in(struct job *j, struct socc_error *err)
 {
-    char path[1200];
+    char path[1200], detail[256];
     int64_t seq = replay_last_seq(j->st, j->bk);
 
     backup_close(j->bk);
@@ -176,6 +176,15 @@ static enum socc_err swap_in(struct job *j, struct socc_error *err)
     if (store_file_set_seq(j->src, seq) != 0)
         return socc_error_set(err, SOCC_E_INTERNAL, "cannot prepare %s",
                               j->src);
+    snprintf(path, sizeof(path), "%s/socc.db", j->cfg.data_dir);
+    if (j->sound && store_file_keep_access(j->src, path, detail,
+                                           sizeof(detail)) != 0)
+        return socc_error_set(err, SOCC_E_INTERNAL, "cannot carry users and "
+                              "tokens over to the restored database: %s",
+                              detail);
+    if (!j->sound)
+        fprintf(stderr, "socc: the damaged database's users and tokens are "
+                "not carried over; those of the restored moment apply\n");
     snprintf(path, sizeof(path), "%s/socc.db-wal", j->cfg.data_dir);
     unlink(path);
     snprintf(path, sizeof(path), "%s/socc.db-shm", j->cfg.data_dir);

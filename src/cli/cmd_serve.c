@@ -116,6 +116,12 @@ int cmd_serve(int argc, char **argv)
         rc = fail(&err);
         goto out_tus;
     }
+    /* after the bind: a server that cannot start prints no password */
+    rc = cmd_user_bootstrap(st);
+    if (rc != 0) {
+        server_stop(srv);
+        goto out_tus;
+    }
     port = server_port(srv);
     log_event(LOG_INFO, "http", "started", NULL,
               "listen=%s port=%u schema=%d", cfg.listen, port,

@@ -481,7 +481,8 @@ static void usage(FILE *fp)
             "  --limit-rate BYTES        bytes per second at most\n"
             "  --quiet                   no progress bar\n"
             "state of unfinished uploads: SOCC_UPLOAD_STATE, else "
-            "$XDG_STATE_HOME/socc/uploads\n");
+            "$XDG_STATE_HOME/socc/uploads\n"
+            "API token (socc token create): SOCC_TOKEN\n");
 }
 
 static int num(const char *s, unsigned long lo, unsigned long hi,
@@ -616,6 +617,23 @@ static int start(struct run *x, struct socc_error *err)
     x->cl.connect_timeout_s = x->o.connect_s;
     x->cl.idle_timeout_s = x->o.idle_s;
     x->cl.limit_rate = x->o.limit_rate;
+    /* the API token comes from the environment, never the command line,
+     * where other users of the machine could read it in the process list */
+    if (getenv("SOCC_TOKEN") && *getenv("SOCC_TOKEN")) {
+        const char *t = getenv("SOCC_TOKEN");
+        size_t i;
+
+        for (i = 0; t[i]; i++)
+            if ((unsigned char)t[i] <= 0x20 || t[i] == 0x7f)
+                return socc_error_set(err, SOCC_E_BAD_REQUEST, "SOCC_TOKEN "
+                                      "holds a blank or control character"),
+                       -1;
+        if (i > 256)
+            return socc_error_set(err, SOCC_E_BAD_REQUEST, "SOCC_TOKEN is "
+                                  "longer than 256 characters"), -1;
+        snprintf(x->cl.auth, sizeof(x->cl.auth), "Authorization: Bearer %s",
+                 t);
+    }
     backoff_init(&x->bo, x->o.retries, x->o.base_ms, x->o.max_ms, 0);
     breaker_init(&x->br, x->o.breaker_k, x->o.cooldown_ms);
     x->bar = !x->o.quiet && isatty(STDERR_FILENO);

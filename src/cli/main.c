@@ -17,6 +17,15 @@ static void usage(FILE *fp)
             "  restore BACKUP | --at TIME [--company C]\n"
             "                              restore (server stopped)\n"
             "environment: SOCC_LISTEN, SOCC_DATA_DIR, MAX_FILE_SIZE, "
+            "  user add NAME [--role R] [--company C]... [--password-stdin]\n"
+            "  user passwd NAME [--password-stdin]\n"
+            "  user list\n"
+            "  token create --user U (--company C... | --all-companies)\n"
+            "               [--tier low|standard|high|unlimited] [--name N]\n"
+            "  token revoke ID\n"
+            "  token list\n"
+            "environment: SOCC_LISTEN, SOCC_DATA_DIR, SOCC_ADMIN_PASSWORD, "
+            "SOCC_PASSWORD, MAX_FILE_SIZE, "
             "TOOL_TYPES, ...\n");
 }
 
@@ -36,6 +45,10 @@ int main(int argc, char **argv)
         return cmd_backup(argc - 1, argv + 1);
     if (strcmp(argv[1], "restore") == 0)
         return cmd_restore(argc - 1, argv + 1);
+    if (strcmp(argv[1], "user") == 0)
+        return cmd_user(argc - 1, argv + 1);
+    if (strcmp(argv[1], "token") == 0)
+        return cmd_token(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;

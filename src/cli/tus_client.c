@@ -189,6 +189,8 @@ int tus_client_create(struct tus_client *c, uint64_t length,
     snprintf(len, sizeof(len), "Upload-Length: %" PRIu64, length);
     add_meta(meta, sizeof(meta), kv);
     h = curl_slist_append(h, "Tus-Resumable: 1.0.0");
+    if (c->auth[0])
+        h = curl_slist_append(h, c->auth);
     h = curl_slist_append(h, len);
     h = curl_slist_append(h, meta);
     prepare(c, url, "POST", h, a, c->idle_timeout_s);
@@ -208,6 +210,8 @@ int tus_client_head(struct tus_client *c, const char *url,
 {
     struct curl_slist *h = curl_slist_append(NULL, "Tus-Resumable: 1.0.0");
 
+    if (c->auth[0])
+        h = curl_slist_append(h, c->auth);
     prepare(c, url, "HEAD", h, a, c->idle_timeout_s);
     return perform(c, h, a);
 }
@@ -226,6 +230,8 @@ int tus_client_patch(struct tus_client *c, const char *url, uint64_t offset,
     snprintf(sum, sizeof(sum), "Upload-Checksum: sha256 %s", b64);
     snprintf(off, sizeof(off), "Upload-Offset: %" PRIu64, offset);
     h = curl_slist_append(h, "Tus-Resumable: 1.0.0");
+    if (c->auth[0])
+        h = curl_slist_append(h, c->auth);
     h = curl_slist_append(h, "Content-Type: application/offset+octet-stream");
     h = curl_slist_append(h, "Expect:");
     h = curl_slist_append(h, off);

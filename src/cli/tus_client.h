@@ -20,6 +20,7 @@ struct tus_client {
     long idle_timeout_s;        /* no byte for this long: give up */
     long final_timeout_s;       /* the same, for a last chunk's pipeline */
     long limit_rate;            /* bytes/s sent at most, 0 unlimited */
+    char auth[320];             /* "Authorization: Bearer ..." or "" */
     /* called as bytes go out: total sent so far in this request */
     void (*on_progress)(void *ctx, uint64_t sent);
     void *progress_ctx;

@@ -11,6 +11,8 @@
 #include "core/base64.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "auth/audit.h"
+#include "http/authz.h"
 #include "http/respond.h"
 #include "http/upload.h"
 #include "ingest/pipeline.h"
@@ -401,6 +403,44 @@ static void fill_input(struct pipeline_input *in, const struct tus_meta *m,
 }
 
 /*
+ * 1 when the caller may touch upload id of company; else 0 with the
+ * same 404 an unknown id gets, so an id of another company reveals
+ * nothing.
+ */
+static int caller_may(struct server_req *r, const char *id,
+                      const char *company, enum MHD_Result *res)
+{
+    char detail[64];
+
+    if (principal_has_company(&r->who, company))
+        return 1;
+    /* the words tus_store uses for an id it does not hold */
+    snprintf(detail, sizeof(detail), "no upload '%.40s'", id);
+    *res = fail0(r, SOCC_E_NOT_FOUND, detail, NULL);
+    return 0;
+}
+
+/* The audit row of a finished tus upload. */
+static void audit_tus(struct server_req *r, const struct tus_meta *m,
+                      enum socc_err e, int64_t id)
+{
+    struct auth_store_audit a;
+    char target[40];
+
+    snprintf(target, sizeof(target), "upload:%lld", (long long)id);
+    memset(&a, 0, sizeof(a));
+    a.actor = r->who.user;
+    a.action = "upload";
+    a.outcome = e == SOCC_OK ? "ok" : "failed";
+    a.company = m->company;
+    a.target = e == SOCC_OK ? target : NULL;
+    a.address = r->address;
+    a.request_id = r->id;
+    a.detail = e == SOCC_OK ? "tus" : socc_err_name(e);
+    audit_record(r->app->store, &a);
+}
+
+/*
  * Every byte is in: run the pipeline on the data file (it takes it),
  * record the result in the upload and answer like POST /api/uploads.
  */
@@ -426,7 +466,9 @@ static enum MHD_Result finish(struct server_req *r, struct tus_upload *u,
               "id=%s size=%" PRIu64 " sha256=%s", m->id, m->length, hash);
     tus_upload_data_path(u, path, sizeof(path));
     fill_input(&in, m, r->id, path, hash, prog);
+    in.uploaded_by = r->who.user[0] ? r->who.user : NULL;
     e = pipeline_run(r->app->store, r->app->cfg, &in, &out, &err);
+    audit_tus(r, m, e, e == SOCC_OK ? out.upload.id : 0);
     *outcome = e == SOCC_OK ? "done" : socc_err_name(e);
     id = e == SOCC_OK ? out.upload.id
          : e == SOCC_E_DUPLICATE_FILE ? out.existing.id : 0;
@@ -641,6 +683,10 @@ static enum MHD_Result tus_patch(struct server_req *r, const char *id)
     socc_error_clear(&err);
     if (tus_store_acquire(g_ts, id, &u, &err) != SOCC_OK)
         return fail0(r, err.code, err.detail, NULL);
+    if (!caller_may(r, id, tus_upload_meta(u)->company, &res)) {
+        tus_upload_release(u);
+        return res;
+    }
     r->close_conn = 0;
     return patch_upload(r, u, offset);
 }
@@ -701,6 +747,10 @@ static enum MHD_Result tus_create(struct server_req *r)
     e = read_length(r, &m, &err);
     if (e == SOCC_OK)
         e = read_metadata(r, &m, &err);
+    if (e == SOCC_OK && !authz_company(r, m.company, PRINCIPAL_ANALYST)) {
+        r->close_conn = 1;
+        return MHD_YES;
+    }
     if (e == SOCC_OK && has_body(r) && !octets(r))
         e = socc_error_set(&err, SOCC_E_BAD_REQUEST, "a creation body needs "
                            "Content-Type " OCTETS);
@@ -735,6 +785,8 @@ static enum MHD_Result tus_head(struct server_req *r, const char *id)
     socc_error_clear(&err);
     if (tus_store_peek(g_ts, id, &m, &err) != SOCC_OK)
         return fail0(r, err.code, err.detail, NULL);
+    if (!caller_may(r, id, m.company, &res))
+        return res;
     if (m.done)
         m.offset = m.length;
     return answer(r, 200, NULL, &h);
@@ -752,6 +804,10 @@ static enum MHD_Result tus_delete(struct server_req *r, const char *id)
     socc_error_clear(&err);
     if (tus_store_acquire(g_ts, id, &u, &err) != SOCC_OK)
         return fail0(r, err.code, err.detail, NULL);
+    if (!caller_may(r, id, tus_upload_meta(u)->company, &res)) {
+        tus_upload_release(u);
+        return res;
+    }
     log_event(LOG_INFO, "tus", "terminated", r->id, "id=%s", id);
     tus_upload_remove(u);
     return answer(r, 204, NULL, &h);

@@ -8,8 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth/audit.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "http/authz.h"
+#include "http/export_csv.h"
 #include "http/respond.h"
 #include "http/upload.h"
 #include "ingest/pipeline.h"
@@ -27,6 +30,7 @@ struct post {
     uint64_t declared;           /* Content-Length, 0 when chunked */
     struct progress *prog;       /* owned: this upload in the registry */
     const char *outcome;         /* "done" or the error's name */
+    char company[UPLOAD_FIELD_MAX + 1]; /* as received, for the audit */
 };
 
 /* Body bytes read and dropped after an error before the connection is cut. */
@@ -68,6 +72,27 @@ static void add_warnings(struct buf *b, const char *warnings)
     buf_addc(b, '}');
 }
 
+/* Audit an upload attempt that reached a company the caller may touch. */
+static void audit_upload(struct server_req *r, const char *company,
+                         enum socc_err e, int64_t id)
+{
+    struct auth_store_audit a;
+    char target[40];
+
+    snprintf(target, sizeof(target), "upload:%lld", (long long)id);
+    memset(&a, 0, sizeof(a));
+    a.actor = r->who.user;
+    a.action = "upload";
+    a.outcome = e == SOCC_OK ? "ok" : e == SOCC_E_ACCESS_DENIED ? "denied"
+                                                              : "failed";
+    a.company = company && *company ? company : NULL;
+    a.target = e == SOCC_OK ? target : NULL;
+    a.address = r->address;
+    a.request_id = r->id;
+    a.detail = e == SOCC_OK ? NULL : socc_err_name(e);
+    audit_record(r->app->store, &a);
+}
+
 static enum MHD_Result post_done(struct server_req *r, struct post *ps)
 {
     struct pipeline_output out;
@@ -78,6 +103,7 @@ static enum MHD_Result post_done(struct server_req *r, struct post *ps)
     socc_error_clear(&err);
     e = upload_finish(ps->up, &out, &err);
     ps->outcome = e == SOCC_OK ? "done" : socc_err_name(e);
+    audit_upload(r, upload_company(ps->up), e, out.upload.id);
     if (e != SOCC_OK)
         return respond_error(r, e, 0, err.detail, out.hint,
                              e == SOCC_E_DUPLICATE_FILE ? &out.existing
@@ -103,6 +129,8 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
             return MHD_YES;
         ps->answered = 1;
         r->close_conn = ps->failed != SOCC_OK;
+        if (ps->failed == SOCC_E_ACCESS_DENIED)
+            audit_upload(r, ps->company, ps->failed, 0);
         if (ps->failed != SOCC_OK) {
             ps->outcome = socc_err_name(ps->failed);
             res = respond_error(r, ps->failed, 0, ps->err.detail, NULL,
@@ -130,6 +158,8 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
         return MHD_NO;
     if (ps->failed != SOCC_OK && ps->failed_at == 0) {
         ps->failed_at = r->bytes_in;
+        snprintf(ps->company, sizeof(ps->company), "%s",
+                 upload_company(ps->up));
         upload_free(ps->up);
         ps->up = NULL;
     }
@@ -145,6 +175,8 @@ enum MHD_Result api_uploads_post(struct server_req *r)
     uint64_t declared;
     enum socc_err e;
 
+    if (!authz_role(r, PRINCIPAL_ANALYST))
+        return MHD_YES;
     if (parse_u64(server_header(r, "Content-Length"), &declared) &&
         declared > cfg->max_file_size + API_UPLOADS_OVERHEAD) {
         r->close_conn = 1;
@@ -166,7 +198,9 @@ enum MHD_Result api_uploads_post(struct server_req *r)
     if (parse_u64(server_header(r, "Content-Length"), &declared))
         ps->declared = declared;
     ps->prog = progress_begin(server_header(r, "X-Upload-Token"), r->id);
+    progress_user(ps->prog, r->who.user);
     upload_set_progress(ps->up, ps->prog);
+    upload_set_caller(ps->up, &r->who);
     r->state = ps;
     r->state_free = post_free;
     r->on_body = post_body;
@@ -223,6 +257,10 @@ enum MHD_Result api_uploads_list(struct server_req *r)
 
     memset(&f, 0, sizeof(f));
     f.company = server_query(r, "company");
+    if (f.company && *f.company &&
+        !authz_company(r, f.company, PRINCIPAL_ANALYST))
+        return MHD_YES;
+    f.companies_json = r->who.all_companies ? NULL : r->who.companies_json;
     f.tool_type = server_query(r, "tool_type");
     f.active = -1;
     if (active && strcmp(active, "true") == 0)
@@ -245,24 +283,33 @@ enum MHD_Result api_uploads_get(struct server_req *r, int64_t id)
     struct socc_error err;
     struct buf b;
 
+    if (!authz_upload(r, id, PRINCIPAL_ANALYST, NULL))
+        return MHD_YES;
     buf_init(&b);
     socc_error_clear(&err);
     return answer(r, store_upload_json(r->app->store, id, &b, &err), &b,
                   &err);
 }
 
-enum MHD_Result api_uploads_records(struct server_req *r, int64_t id)
+enum MHD_Result api_uploads_records(struct server_req *r, int64_t id,
+                                    int csv)
 {
     struct socc_error err;
-    int64_t sheet, limit, offset;
+    int64_t sheet, limit = 0, offset = 0;
     struct buf b;
+    const char *format = server_query(r, "format");
 
+    csv = csv || (format && strcmp(format, "csv") == 0);
     if (query_num(r, "sheet", -1, 0, 65535, &sheet) != 0)
         return bad_query(r, "sheet must be an integer in the range 0-65535");
-    if (query_num(r, "limit", 100, 1, LIMIT_MAX, &limit) != 0)
+    if (!csv && query_num(r, "limit", 100, 1, LIMIT_MAX, &limit) != 0)
         return bad_query(r, LIMIT_RANGE);
-    if (query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
+    if (!csv && query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
         return bad_query(r, OFFSET_RANGE);
+    if (!authz_upload(r, id, PRINCIPAL_ANALYST, NULL))
+        return MHD_YES;
+    if (csv)
+        return export_csv_records(r, id);
     buf_init(&b);
     socc_error_clear(&err);
     return answer(r, store_records_json(r->app->store, id, (int)sheet, limit,
@@ -316,18 +363,14 @@ static void disposition(struct buf *b, const char *name)
 enum MHD_Result api_uploads_file(struct server_req *r, int64_t id)
 {
     struct store_upload u;
-    struct socc_error err;
     struct MHD_Response *resp;
     struct stat sb;
     char path[1200];
     struct buf cd;
     int fd;
-    enum socc_err e;
 
-    socc_error_clear(&err);
-    e = store_get_upload(r->app->store, id, &u, &err);
-    if (e != SOCC_OK)
-        return respond_error(r, e, 0, err.detail, NULL, NULL);
+    if (!authz_upload(r, id, PRINCIPAL_ANALYST, &u))
+        return MHD_YES;
     store_blob_path(r->app->store, u.file_hash, path, sizeof(path));
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &sb) != 0) {
@@ -369,7 +412,10 @@ enum MHD_Result api_uploads_progress(struct server_req *r, const char *token)
                              "a progress token is 1-64 characters of "
                              "A-Z a-z 0-9 - _",
                              "send the same value as X-Upload-Token", NULL);
-    if (progress_find(token, &v) != 0)
+    /* another company's upload answers like an unknown token */
+    if (progress_find(token, &v) != 0 ||
+        (v.company[0] && !principal_has_company(&r->who, v.company)) ||
+        (!v.company[0] && strcmp(v.user, r->who.user) != 0))
         return respond_error(r, SOCC_E_NOT_FOUND, 0,
                              "no upload in flight or finished in the last "
                              "minute has this token",

@@ -16,7 +16,9 @@
 enum MHD_Result api_uploads_post(struct server_req *r);
 enum MHD_Result api_uploads_list(struct server_req *r);
 enum MHD_Result api_uploads_get(struct server_req *r, int64_t id);
-enum MHD_Result api_uploads_records(struct server_req *r, int64_t id);
+/* csv: answer GET /api/uploads/{id}/records.csv (also ?format=csv). */
+enum MHD_Result api_uploads_records(struct server_req *r, int64_t id,
+                                    int csv);
 enum MHD_Result api_uploads_file(struct server_req *r, int64_t id);
 /* GET /api/uploads/progress/{token}: an upload's stage, bytes and rows. */
 enum MHD_Result api_uploads_progress(struct server_req *r, const char *token);

@@ -7,6 +7,8 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "auth/audit.h"
+#include "http/authz.h"
 #include "http/respond.h"
 
 #define VERSIONS "/api/versions"
@@ -88,6 +90,8 @@ static enum MHD_Result chain(struct server_req *r)
 
     if (!company || !*company || !tool || !*tool)
         return bad(r, "company and tool_type are required");
+    if (!authz_company(r, company, PRINCIPAL_ANALYST))
+        return MHD_YES;
     buf_init(&b);
     socc_error_clear(&err);
     return answer(r, store_versions_json(r->app->store, company, tool, &b,
@@ -95,22 +99,36 @@ static enum MHD_Result chain(struct server_req *r)
 }
 
 /*
- * The upload behind a version route, answering 404 (and returning 0) when
- * there is none.  Every handler learns the resource's company this way
- * before it answers, which is where a per-company access check belongs.
+ * The upload behind a version route when the caller (role min) may touch
+ * it; else 0 with the answer queued: 404 for an id that does not exist or
+ * belongs to another company (ids reveal nothing), 403 for too low a role.
  */
 static int load(struct server_req *r, int64_t id, struct store_upload *u,
-                enum MHD_Result *res)
+                enum principal_role min, enum MHD_Result *res)
 {
-    struct socc_error err;
-    enum socc_err e;
+    *res = MHD_YES;
+    return authz_upload(r, id, min, u);
+}
 
-    socc_error_clear(&err);
-    e = store_get_upload(r->app->store, id, u, &err);
-    if (e == SOCC_OK)
-        return 1;
-    *res = respond_error(r, e, 0, err.detail, NULL, NULL);
-    return 0;
+/* One audit row for a rollback or a delete. */
+static void audit_change(struct server_req *r, const char *action,
+                         const struct store_upload *u, enum socc_err e,
+                         const char *backup)
+{
+    struct auth_store_audit a;
+    char target[40];
+
+    snprintf(target, sizeof(target), "upload:%lld", (long long)u->id);
+    memset(&a, 0, sizeof(a));
+    a.actor = r->who.user;
+    a.action = action;
+    a.outcome = e == SOCC_OK ? "ok" : "failed";
+    a.company = u->company;
+    a.target = target;
+    a.address = r->address;
+    a.request_id = r->id;
+    a.detail = e == SOCC_OK ? backup : socc_err_name(e);
+    audit_record(r->app->store, &a);
 }
 
 static enum MHD_Result one(struct server_req *r, int64_t id)
@@ -120,7 +138,7 @@ static enum MHD_Result one(struct server_req *r, int64_t id)
     enum MHD_Result res;
     struct buf b;
 
-    if (!load(r, id, &u, &res))
+    if (!load(r, id, &u, PRINCIPAL_ANALYST, &res))
         return res;
     buf_init(&b);
     socc_error_clear(&err);
@@ -148,7 +166,7 @@ static enum MHD_Result diff(struct server_req *r, int64_t id)
     if (query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
         return bad(r, "offset must be an integer in the range "
                       "0-9223372036854775807");
-    if (!load(r, id, &u, &res))
+    if (!load(r, id, &u, PRINCIPAL_ANALYST, &res))
         return res;
     buf_init(&b);
     socc_error_clear(&err);
@@ -215,16 +233,21 @@ static enum MHD_Result activate(struct server_req *r, int64_t id)
     struct buf b;
     enum socc_err e = SOCC_OK;
 
-    /* the resource, and so its company, is known before anything is done */
-    if (!load(r, id, &u, &res))
+    /* the resource, and so its company, is known before anything is done;
+     * a rollback is an admin's decision */
+    if (!load(r, id, &u, PRINCIPAL_ADMIN, &res))
         return res;
     socc_error_clear(&err);
     /* activating the active version changes nothing: no backup needed */
     was_active = u.is_active;
-    if (!was_active && !backed_up(r, "activate", &bi, &res))
+    if (!was_active && !backed_up(r, "activate", &bi, &res)) {
+        audit_change(r, "rollback", &u, SOCC_E_BACKUP_FAILED, NULL);
         return res;
-    if (!was_active)
+    }
+    if (!was_active) {
         e = store_activate(r->app->store, id, &u, &err);
+        audit_change(r, "rollback", &u, e, bi.name);
+    }
     if (e == SOCC_OK)
         log_event(LOG_INFO, "http", "version_activated", r->id,
                   "id=%lld backup=%s", (long long)id,
@@ -245,12 +268,15 @@ static enum MHD_Result delete_upload(struct server_req *r, int64_t id)
     struct buf b;
     enum socc_err e;
 
-    if (!load(r, id, &u, &res))
+    if (!load(r, id, &u, PRINCIPAL_ADMIN, &res))
         return res;
     socc_error_clear(&err);
-    if (!backed_up(r, "delete", &bi, &res))
+    if (!backed_up(r, "delete", &bi, &res)) {
+        audit_change(r, "delete", &u, SOCC_E_BACKUP_FAILED, NULL);
         return res;
+    }
     e = store_delete(r->app->store, id, &heir, &err);
+    audit_change(r, "delete", &u, e, bi.name);
     if (e != SOCC_OK)
         return respond_error(r, e, 0, err.detail, NULL, NULL);
     log_event(LOG_INFO, "http", "upload_deleted", r->id,

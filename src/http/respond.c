@@ -8,9 +8,20 @@ static void add_headers(struct server_req *r, struct MHD_Response *resp)
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'self'");
+                            "default-src 'self'; object-src 'none'; "
+                            "base-uri 'none'; frame-ancestors 'none'; "
+                            "form-action 'self'");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy",
+                            "same-origin");
+    if (r->app->tls)
+        MHD_add_response_header(resp, "Strict-Transport-Security",
+                                "max-age=31536000");
+    if (r->retry_after[0])
+        MHD_add_response_header(resp, "Retry-After", r->retry_after);
+    if (r->set_cookie[0])
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
     if (r->allow)
         MHD_add_response_header(resp, "Allow", r->allow);
     if (r->close_conn)

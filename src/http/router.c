@@ -5,9 +5,12 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "http/api_admin.h"
+#include "http/api_auth.h"
 #include "http/api_tus.h"
 #include "http/api_uploads.h"
 #include "http/api_versions.h"
+#include "http/authz.h"
 #include "http/respond.h"
 #include "http/static.h"
 
@@ -127,13 +130,13 @@ static enum MHD_Result upload_item(struct server_req *r, const char *method,
         (strcmp(rest, "") == 0 && !is_get(method)))
         return api_versions_upload(r, method, id, rest);
     if (strcmp(rest, "") != 0 && strcmp(rest, "/records") != 0 &&
-        strcmp(rest, "/file") != 0)
+        strcmp(rest, "/records.csv") != 0 && strcmp(rest, "/file") != 0)
         return respond_error(r, SOCC_E_NOT_FOUND, 0, "no such route", NULL,
                              NULL);
     if (!is_get(method))
         return wrong_method(r, "GET, HEAD");
-    if (strcmp(rest, "/records") == 0)
-        return api_uploads_records(r, id);
+    if (strcmp(rest, "/records") == 0 || strcmp(rest, "/records.csv") == 0)
+        return api_uploads_records(r, id, rest[8] == '.');
     if (strcmp(rest, "/file") == 0)
         return api_uploads_file(r, id);
     return api_uploads_get(r, id);
@@ -147,6 +150,17 @@ static enum MHD_Result api(struct server_req *r, const char *method,
     if (strcmp(url, "/api/config") == 0)
         return is_get(method) ? client_config(r)
                               : wrong_method(r, "GET, HEAD");
+    if (strcmp(url, "/api/auth/login") == 0)
+        return api_auth_login(r);
+    /* every other route needs a signed-in caller (http/authz.h) */
+    if (!authz_role(r, PRINCIPAL_ANALYST))
+        return MHD_YES;
+    if (strcmp(url, "/api/auth/logout") == 0)
+        return api_auth_logout(r);
+    if (strcmp(url, "/api/auth/me") == 0)
+        return api_auth_me(r);
+    if (api_admin_route(url))
+        return api_admin(r, method, url);
     if (strcmp(url, UPLOADS) == 0 || strcmp(url, UPLOADS "/") == 0) {
         if (strcmp(method, "POST") == 0)
             return api_uploads_post(r);

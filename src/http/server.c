@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +49,8 @@ struct server {
     unsigned timeout_s;              /* idle seconds before a close */
     unsigned conn_limit;             /* connections in all */
     uint16_t port;
+    char *tls_cert;                  /* PEM, owned; NULL without TLS */
+    char *tls_key;                   /* PEM, owned */
 };
 
 /* ---- request state ------------------------------------------------------ */
@@ -86,6 +89,22 @@ static struct server_req *req_new(struct server *s, struct MHD_Connection *c,
     return r;
 }
 
+/* The peer's IP address as text into r->address ("-" when unknown). */
+static void client_address(struct server_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    snprintf(r->address, sizeof(r->address), "-");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+                  r->address, sizeof(r->address));
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                  r->address, sizeof(r->address));
+}
+
 /* The first access-handler call: method, decoded path, client's id. */
 static void req_begin(struct server_req *r, const char *method,
                       const char *url)
@@ -99,6 +118,7 @@ static void req_begin(struct server_req *r, const char *method,
                                       "X-Request-Id");
     if (rid && request_id_ok(rid))
         snprintf(r->id, sizeof(r->id), "%s", rid);
+    client_address(r);
 }
 
 /* 1 when the URI is longer, or has more query arguments, than we take. */
@@ -268,7 +288,7 @@ static void log_request(const struct server_req *r,
                         enum MHD_RequestTerminationCode toe)
 {
     struct timespec now;
-    char path[300];
+    char path[300], user[160];
     long long ms;
 
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -277,10 +297,12 @@ static void log_request(const struct server_req *r,
     log_event(r->status >= 500 ? LOG_ERROR : LOG_INFO, "http", "request",
               r->id,
               "method=%s path=%s status=%u ms=%lld bytes=%llu in=%llu"
-              " end=%s%s%s",
+              " end=%s user=%s%s%s",
               r->method, log_quote(path, sizeof(path), r->path), r->status,
               ms, (unsigned long long)r->bytes_out,
               (unsigned long long)r->bytes_in, end_reason(toe),
+              log_quote(user, sizeof(user), r->who.user[0] ? r->who.user
+                                                            : "-"),
               r->err_name ? " err=" : "", r->err_name ? r->err_name : "");
 }
 
@@ -294,6 +316,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!r)
         return;
     log_request(r, toe);
+    principal_release(&r->who);
     if (r->state_free)
         r->state_free(r->state);
     free(r);
@@ -483,11 +506,21 @@ static struct MHD_Daemon *start_daemon(struct server *s)
 {
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls[] = {
+        { MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key },
+        { MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert },
+        { MHD_OPTION_END, 0, NULL },
+    };
 
     if (s->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (s->tls_cert)
+        flags |= MHD_USE_TLS;
+    else
+        tls[0].option = MHD_OPTION_END;
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, s,
+        MHD_OPTION_ARRAY, tls,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
@@ -498,6 +531,63 @@ static struct MHD_Daemon *start_daemon(struct server *s)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
         MHD_OPTION_END);
+}
+
+/* A whole small file (a PEM) as a string; NULL on failure. */
+static char *read_pem(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    char *data = NULL;
+    long n;
+
+    if (!fp)
+        return NULL;
+    if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 && n < 1 << 20 &&
+        fseek(fp, 0, SEEK_SET) == 0 && (data = malloc((size_t)n + 1)) &&
+        fread(data, 1, (size_t)n, fp) == (size_t)n) {
+        data[n] = '\0';
+    } else {
+        free(data);
+        data = NULL;
+    }
+    fclose(fp);
+    return data;
+}
+
+/*
+ * SOCC_TLS_CERT and SOCC_TLS_KEY: both or neither; BAD_REQUEST naming
+ * the one that is missing or unreadable.
+ */
+static enum socc_err load_tls(struct server *s, struct socc_error *err)
+{
+    const char *cert = getenv("SOCC_TLS_CERT"), *key = getenv("SOCC_TLS_KEY");
+
+    if ((!cert || !*cert) && (!key || !*key))
+        return SOCC_OK;
+    if (!cert || !*cert || !key || !*key)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST, "SOCC_TLS_CERT and "
+                              "SOCC_TLS_KEY must be set together");
+    s->tls_cert = read_pem(cert);
+    if (!s->tls_cert)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST, "SOCC_TLS_CERT: "
+                              "cannot read '%s'", cert);
+    s->tls_key = read_pem(key);
+    if (!s->tls_key)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST, "SOCC_TLS_KEY: "
+                              "cannot read '%s'", key);
+    s->app.tls = 1;
+    return SOCC_OK;
+}
+
+static void free_server(struct server *s)
+{
+    ratelimit_free(s->app.limits);
+    free(s->tls_cert);
+    if (s->tls_key) {
+        memset(s->tls_key, 0, strlen(s->tls_key));
+        free(s->tls_key);
+    }
+    free(s);
 }
 
 /* Close our listening socket unless MHD already closed it. */
@@ -523,9 +613,16 @@ enum socc_err server_start(const struct config *cfg, struct store *store,
     s->app.store = store;
     s->app.backup = backup;
     s->listen_fd = -1;
-    e = resolve(cfg->listen, &s->addr, err);
+    s->app.limits = ratelimit_new();
+    e = s->app.limits ? resolve(cfg->listen, &s->addr, err)
+                      : socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
     if (e == SOCC_OK)
         e = load_limits(s, err);
+    if (e == SOCC_OK && session_limits_from_env(&s->app.sessions) != 0)
+        e = socc_error_set(err, SOCC_E_BAD_REQUEST, "SOCC_SESSION_IDLE and "
+                           "SOCC_SESSION_MAX must be 1-31536000 seconds");
+    if (e == SOCC_OK)
+        e = load_tls(s, err);
     if (e == SOCC_OK)
         e = open_listener(s, cfg->listen, err);
     if (e != SOCC_OK)
@@ -537,15 +634,15 @@ enum socc_err server_start(const struct config *cfg, struct store *store,
         goto out_close;
     }
     log_event(LOG_INFO, "http", "limits", NULL,
-              "connections=%u per_ip=%u timeout_s=%u", s->conn_limit,
-              s->per_ip, s->timeout_s);
+              "connections=%u per_ip=%u timeout_s=%u tls=%d", s->conn_limit,
+              s->per_ip, s->timeout_s, s->app.tls);
     *out = s;
     return SOCC_OK;
 
 out_close:
     close_listener(s);
 out_free:
-    free(s);
+    free_server(s);
     return e;
 }
 
@@ -560,5 +657,5 @@ void server_stop(struct server *s)
         return;
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
-    free(s);
+    free_server(s);
 }

@@ -13,6 +13,9 @@
 
 #include <microhttpd.h>
 
+#include "auth/principal.h"
+#include "auth/ratelimit.h"
+#include "auth/session.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "store/backup.h"
@@ -25,6 +28,9 @@ struct server_app {
     const struct config *cfg;   /* borrowed */
     struct store *store;        /* borrowed, thread-safe */
     struct backup *backup;      /* borrowed; NULL: destructive ops refused */
+    struct ratelimit *limits;   /* owned by the server: API rate limits */
+    struct session_limits sessions; /* SOCC_SESSION_IDLE / _MAX */
+    int tls;                    /* served over HTTPS: cookies are Secure */
 };
 
 /* Streams a request body; as MHD's access handler, *size set to 0. */
@@ -54,6 +60,12 @@ struct server_req {
     server_body_fn on_body;         /* set by a route that reads a body */
     void *state;                    /* owned by the route */
     void (*state_free)(void *state);/* frees state; NULL when none */
+    void *state_aux;                /* a route's small value (an id) */
+    struct principal who;           /* the caller: see http/authz.h */
+    int identified;                 /* authz_identify() has run */
+    char address[64];               /* client IP address */
+    char retry_after[16];           /* Retry-After of a 429, or "" */
+    char set_cookie[192];           /* Set-Cookie to send, or "" */
 };
 
 /*
@@ -61,7 +73,9 @@ struct server_req {
  * thread per connection.  Connection limits come from the
  * environment: SOCC_PER_IP_CONNECTIONS (default 256 per client address),
  * SOCC_CONNECTION_TIMEOUT (seconds idle, default 60); the total follows
- * RLIMIT_NOFILE.  *out is owned by the caller: server_stop().
+ * RLIMIT_NOFILE.  SOCC_TLS_CERT and SOCC_TLS_KEY (PEM files) serve HTTPS;
+ * SOCC_SESSION_IDLE and SOCC_SESSION_MAX set session lifetimes.
+ * *out is owned by the caller: server_stop().
  * BAD_REQUEST on a bad listen address or limit, UNAVAILABLE when it cannot
  * bind, with a detail naming the address and port.
  */

@@ -35,6 +35,7 @@ struct upload {
     char filename[256];              /* safe base name */
     struct socc_error err;           /* why a callback stopped the parser */
     struct progress *prog;           /* borrowed, may be NULL */
+    const struct principal *who;     /* borrowed; NULL: no check */
 };
 
 /* ---- field checks ------------------------------------------------------ */
@@ -218,6 +219,23 @@ static enum socc_err on_data(void *ctx, const char *d, size_t n)
                                               "out of memory");
 }
 
+/*
+ * The company (trimmed and valid) is one the caller may touch: else
+ * ACCESS_DENIED, the same for a company that exists and one that does
+ * not.
+ */
+static enum socc_err company_allowed(struct upload *u, struct socc_error *err)
+{
+    if (upload_company_ok(u->company) != 0)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST,
+                              "company must be 1-%d printable characters",
+                              UPLOAD_COMPANY_MAX);
+    if (u->who && !principal_has_company(u->who, u->company))
+        return socc_error_set(err, SOCC_E_ACCESS_DENIED,
+                              "you may not upload for this company");
+    return SOCC_OK;
+}
+
 static enum socc_err on_end(void *ctx)
 {
     struct upload *u = ctx;
@@ -245,6 +263,8 @@ static enum socc_err on_end(void *ctx)
                                                       : "tool_type");
     memcpy(dst, u->field.data ? u->field.data : "", u->field.len);
     dst[u->field.len] = '\0';
+    if (u->part == PART_COMPANY)
+        return company_allowed(u, &u->err);
     return SOCC_OK;
 }
 
@@ -292,6 +312,16 @@ void upload_set_progress(struct upload *u, struct progress *p)
     u->prog = p;
 }
 
+void upload_set_caller(struct upload *u, const struct principal *who)
+{
+    u->who = who;
+}
+
+const char *upload_company(const struct upload *u)
+{
+    return u->has_company ? u->company : "";
+}
+
 uint64_t upload_file_size(const struct upload *u)
 {
     return u->file_size;
@@ -302,11 +332,15 @@ static enum socc_err check_fields(struct upload *u, struct socc_error *err)
 {
     char list[CONFIG_MAX_TYPES * (CONFIG_NAME_MAX + 2)] = "";
     size_t i;
+    enum socc_err e;
 
-    if (!u->has_company || upload_company_ok(u->company) != 0)
+    if (!u->has_company)
         return socc_error_set(err, SOCC_E_BAD_REQUEST,
                               "company must be 1-%d printable characters",
                               UPLOAD_COMPANY_MAX);
+    e = company_allowed(u, err);
+    if (e != SOCC_OK)
+        return e;
     trim(u->tool);
     if (!u->has_tool || !config_tool_ok(u->cfg, u->tool)) {
         for (i = 0; i < u->cfg->n_tool_types; i++) {
@@ -340,6 +374,7 @@ enum socc_err upload_finish(struct upload *u, struct pipeline_output *out,
     memset(&in, 0, sizeof(in));
     in.company = u->company;
     in.tool_type = u->tool;
+    in.uploaded_by = u->who ? u->who->user : NULL;
     in.filename = u->filename;
     in.req_id = u->req_id;
     in.path = u->tmp_path;

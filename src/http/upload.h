@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/principal.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "ingest/pipeline.h"
@@ -48,6 +49,15 @@ enum socc_err upload_finish(struct upload *u, struct pipeline_output *out,
 /* Report stages and rows of this upload to p (borrowed, may be NULL). */
 struct progress;
 void upload_set_progress(struct upload *u, struct progress *p);
+/*
+ * The caller (borrowed for the upload's life): its name is kept as
+ * uploaded_by, and a company it may not touch is ACCESS_DENIED as soon as
+ * the company field ends, before the pipeline sees the file.  Without a
+ * caller (the CLI) every company is accepted.
+ */
+void upload_set_caller(struct upload *u, const struct principal *who);
+/* The company field as received (trimmed once checked), or "". */
+const char *upload_company(const struct upload *u);
 /* Bytes of the file part received so far. */
 uint64_t upload_file_size(const struct upload *u);
 /* Close and remove the temp file if still held, and free; NULL is fine. */

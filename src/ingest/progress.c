@@ -103,6 +103,15 @@ struct progress *progress_begin(const char *token, const char *req_id)
     return p;
 }
 
+void progress_user(struct progress *p, const char *user)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&mu);
+    copy(p->v.user, sizeof(p->v.user), user);
+    pthread_mutex_unlock(&mu);
+}
+
 void progress_meta(struct progress *p, const char *company,
                    const char *tool_type, const char *filename)
 {

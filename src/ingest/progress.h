@@ -22,6 +22,7 @@ struct progress;
 struct progress_view {
     char token[PROGRESS_TOKEN_MAX + 1];   /* "" when the client gave none */
     char req_id[40];
+    char user[129];          /* who sent it, "" when unknown */
     char company[129];
     char tool_type[33];
     char filename[256];
@@ -45,6 +46,9 @@ int progress_token_ok(const char *s);
  * the upload still runs, it is just not visible.
  */
 struct progress *progress_begin(const char *token, const char *req_id);
+/* The name of the caller who sent it: until its company is known, only
+ * they may follow it. */
+void progress_user(struct progress *p, const char *user);
 void progress_meta(struct progress *p, const char *company,
                    const char *tool_type, const char *filename);
 void progress_stage(struct progress *p, const char *stage);

@@ -44,6 +44,7 @@ struct store_filter {
     int active;                /* -1 any, 0 inactive, 1 active */
     int64_t limit;             /* 1..1000 */
     int64_t offset;
+    const char *companies_json;/* JSON array of names it may show; NULL: any */
 };
 
 /*
@@ -220,11 +221,38 @@ enum socc_err store_replace_company(struct store *s, const char *src,
  * restored file is opened, so that later journal entries are kept).
  */
 int store_file_set_seq(const char *db_path, int64_t seq);
+/*
+ * Copy the sign-in tables (users, companies, memberships, sessions, API
+ * tokens, audit log, login attempts) of the database file live_path over
+ * those of db_path, a database about to replace it: restoring data to a
+ * moment must not bring back a revoked token or an old password, nor
+ * shorten the audit log.  0, or -1 with the reason in detail (size n).
+ */
+int store_file_keep_access(const char *db_path, const char *live_path,
+                           char *detail, size_t n);
 /* The journal position of a database file, -1 when unreadable. */
 int64_t store_file_seq(const char *db_path);
 /* Journal a "restore" entry (arg says what) in its own transaction. */
 enum socc_err store_mark_restore(struct store *s, const char *arg,
                                  struct socc_error *err);
+/* Called per record by store_records_each(); non-zero stops the walk. */
+typedef int (*store_record_fn)(void *ctx, int64_t row_num, const char *cells,
+                               size_t len);
+/*
+ * Walk at most max records of one sheet of an upload, in file order,
+ * from position `from` (0 = first data row): fn gets the row number and
+ * the cells as a JSON array text (borrowed for the call).  *next is the
+ * position after the last record passed.  NOT_FOUND for a sheet the
+ * upload lacks.
+ */
+enum socc_err store_records_each(struct store *s, int64_t upload_id,
+                                 int sheet, int64_t from, int64_t max,
+                                 store_record_fn fn, void *ctx,
+                                 int64_t *next, struct socc_error *err);
+/* Append the column names of a sheet (JSON array); NOT_FOUND when none. */
+enum socc_err store_sheet_columns(struct store *s, int64_t upload_id,
+                                  int sheet, struct buf *out,
+                                  struct socc_error *err);
 
 /* ---- writes: one upload in one transaction ---- */
 

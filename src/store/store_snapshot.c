@@ -412,3 +412,85 @@ enum socc_err store_replace_company(struct store *s, const char *src,
     store_sqlite_put(s, db);
     return rc;
 }
+
+/*
+ * Who may sign in is not data a restore rolls back: a token revoked or a
+ * password changed after the chosen moment must stay so, and the audit
+ * log only grows.  These tables come from the live database.
+ */
+static const char *const access_tables[] = {
+    "users", "companies", "memberships", "sessions", "api_tokens",
+    "token_companies", "audit_log", "login_attempts",
+};
+
+static int has_table(sqlite3 *db, const char *schema, const char *name)
+{
+    char sql[160];
+    sqlite3_stmt *st;
+    int found = 0;
+
+    snprintf(sql, sizeof(sql), "SELECT 1 FROM %s.sqlite_master WHERE "
+             "type = 'table' AND name = ?", schema);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+int store_file_keep_access(const char *db_path, const char *live_path,
+                           char *detail, size_t n)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char sql[256];
+    size_t i;
+    int rc = SQLITE_ERROR;
+
+    detail[0] = '\0';
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+        SQLITE_OK)
+        goto out;
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_prepare_v2(db, "ATTACH DATABASE ? AS live", -1, &st,
+                           NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, live_path, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE || store_sqlite_exec(db, "BEGIN IMMEDIATE") !=
+                                 SQLITE_OK) {
+        rc = SQLITE_ERROR;
+        goto out;
+    }
+    rc = SQLITE_OK;
+    for (i = 0; rc == SQLITE_OK &&
+                i < sizeof(access_tables) / sizeof(access_tables[0]); i++) {
+        const char *t = access_tables[i];
+
+        if (!has_table(db, "main", t) || !has_table(db, "live", t))
+            continue;
+        snprintf(sql, sizeof(sql), "DELETE FROM main.%s; INSERT INTO "
+                 "main.%s SELECT * FROM live.%s;", t, t, t);
+        rc = store_sqlite_exec(db, sql);
+    }
+    /* a company the restored uploads name stays known */
+    if (rc == SQLITE_OK && has_table(db, "main", "companies"))
+        rc = store_sqlite_exec(db, "INSERT OR IGNORE INTO main.companies "
+                               "(name, created_at) SELECT DISTINCT company, "
+                               "min(created_at) FROM main.uploads GROUP BY "
+                               "company;");
+    if (rc == SQLITE_OK)
+        rc = store_sqlite_exec(db, "COMMIT");
+    else
+        store_sqlite_exec(db, "ROLLBACK");
+out:
+    if (rc != SQLITE_OK && rc != SQLITE_DONE)
+        snprintf(detail, n, "%s", db ? sqlite3_errmsg(db) : "cannot open");
+    if (db) {
+        store_sqlite_exec(db, "DETACH DATABASE live");
+        sqlite3_close(db);
+    }
+    return rc == SQLITE_OK || rc == SQLITE_DONE ? 0 : -1;
+}

@@ -861,11 +861,14 @@ static void bind_filter(sqlite3_stmt *st, const struct store_filter *f)
         sqlite3_bind_text(st, 2, f->tool_type, -1, SQLITE_STATIC);
     if (f->active >= 0)
         sqlite3_bind_int(st, 3, f->active);
+    if (f->companies_json)
+        sqlite3_bind_text(st, 6, f->companies_json, -1, SQLITE_STATIC);
 }
 
 #define FILTER_SQL                                                           \
     " WHERE status = 'stored' AND (?1 IS NULL OR company = ?1)"              \
-    " AND (?2 IS NULL OR tool_type = ?2) AND (?3 IS NULL OR is_active = ?3)"
+    " AND (?2 IS NULL OR tool_type = ?2) AND (?3 IS NULL OR is_active = ?3)" \
+    " AND (?6 IS NULL OR company IN (SELECT value FROM json_each(?6)))"
 
 static enum socc_err list_db(sqlite3 *db, const struct store_filter *f,
                              struct buf *b, struct socc_error *err)
@@ -1193,6 +1196,77 @@ enum socc_err store_records_json(struct store *s, int64_t upload_id,
     return rc;
 }
 
+enum socc_err store_records_each(struct store *s, int64_t upload_id,
+                                 int sheet, int64_t from, int64_t max,
+                                 store_record_fn fn, void *ctx,
+                                 int64_t *next, struct socc_error *err)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st = NULL;
+    enum socc_err rc = SOCC_OK;
+    int step;
+
+    *next = from;
+    if (sheet < 0 || sheet >= KEY_MAX_SHEETS || from < 0 || from > KEY_MAX_ORD)
+        return socc_error_set(err, SOCC_E_NOT_FOUND, "no such sheet");
+    db = conn_get(s);
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    if (sqlite3_prepare_v2(db, "SELECT id, row_num, cells FROM records WHERE "
+                           "id >= ? AND id <= ? ORDER BY id LIMIT ?", -1, &st,
+                           NULL)) {
+        rc = db_fail(err, db, "prepare");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, record_key(upload_id, sheet, from));
+    sqlite3_bind_int64(st, 2, record_key(upload_id, sheet, KEY_MAX_ORD));
+    sqlite3_bind_int64(st, 3, max);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        *next = (sqlite3_column_int64(st, 0) & KEY_MAX_ORD) + 1;
+        if (fn(ctx, sqlite3_column_int64(st, 1),
+               (const char *)sqlite3_column_text(st, 2),
+               (size_t)sqlite3_column_bytes(st, 2)) != 0)
+            break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_fail(err, db, "records");
+out:
+    sqlite3_finalize(st);
+    conn_put(s, db);
+    return rc;
+}
+
+enum socc_err store_sheet_columns(struct store *s, int64_t upload_id,
+                                  int sheet, struct buf *out,
+                                  struct socc_error *err)
+{
+    sqlite3 *db = conn_get(s);
+    sqlite3_stmt *st = NULL;
+    enum socc_err rc = SOCC_OK;
+    int step;
+
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    if (sqlite3_prepare_v2(db, "SELECT columns FROM sheets WHERE upload_id = ?"
+                           " AND idx = ?", -1, &st, NULL)) {
+        rc = db_fail(err, db, "prepare");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, upload_id);
+    sqlite3_bind_int(st, 2, sheet);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        buf_adds(out, (const char *)sqlite3_column_text(st, 0));
+    else if (step == SQLITE_DONE)
+        rc = socc_error_set(err, SOCC_E_NOT_FOUND, "no such sheet");
+    else
+        rc = db_fail(err, db, "sheet");
+out:
+    sqlite3_finalize(st);
+    conn_put(s, db);
+    return rc;
+}
+
 /* ---- writes ---- */
 
 static void now_iso(char *out, size_t n)
@@ -1237,6 +1311,15 @@ static enum socc_err insert_upload(struct store_writer *w,
     else
         now_iso(now, sizeof(now));
     snprintf(w->meta.created_at, sizeof(w->meta.created_at), "%s", now);
+    if (sqlite3_prepare_v2(w->db, "INSERT OR IGNORE INTO companies (name, "
+                           "created_at) VALUES (?, ?)", -1, &st, NULL))
+        return db_fail(err, w->db, "prepare");
+    sqlite3_bind_text(st, 1, u->company, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(err, w->db, "company insert");
     if (sqlite3_prepare_v2(w->db, "INSERT INTO uploads (id, company, "
                            "tool_type, filename, size, file_type, file_hash, "
                            "uploaded_by, created_at) VALUES (coalesce(?9, "

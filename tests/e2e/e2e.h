@@ -33,7 +33,19 @@ struct e2e_server {
     int port;
     char dir[256];        /* temp data dir, removed at stop */
     char base[64];        /* "http://127.0.0.1:port" */
+    /*
+     * The API token the helpers send (Authorization: Bearer), of the
+     * super admin E2E_ADMIN with E2E_PASSWORD, tier unlimited; "" sends
+     * none.  A test that wants to be nobody copies the struct and clears
+     * it: `struct e2e_server anon = *s; anon.token[0] = '\0';`.  Also in
+     * the environment of child processes as SOCC_E2E_TOKEN.
+     */
+    char token[80];
+    char auth[112];       /* "Authorization: Bearer <token>\r\n" or "" */
 };
+
+#define E2E_ADMIN "e2e-admin"
+#define E2E_PASSWORD "e2e-admin-password"
 
 static inline long e2e_now_ms(void)
 {
@@ -68,6 +80,16 @@ static size_t e2e_discard(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+/*
+ * Tests serve HTTPS with a self-signed certificate made for the test, on
+ * 127.0.0.1 only: the client does not verify it.
+ */
+static inline void e2e_loopback_tls(CURL *c)
+{
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+}
+
 /* 1 when GET /api/health answers 200. */
 static inline int e2e_healthy(const struct e2e_server *s)
 {
@@ -77,6 +99,7 @@ static inline int e2e_healthy(const struct e2e_server *s)
 
     snprintf(url, sizeof(url), "%s/api/health", s->base);
     curl_easy_setopt(c, CURLOPT_URL, url);
+    e2e_loopback_tls(c);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, e2e_discard);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
     if (curl_easy_perform(c) == CURLE_OK)
@@ -106,11 +129,59 @@ static inline void e2e_exec(const struct e2e_server *s, const char *bin,
     _exit(127);
 }
 
+/* 1 when the name, value list env sets name. */
+static inline int e2e_env_has(const char *const *env, const char *name)
+{
+    for (; env && env[0]; env += 2)
+        if (strcmp(env[0], name) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Create the super admin E2E_ADMIN and an unlimited API token for it in
+ * the data dir with the CLI, before the server starts; 0 or -1.
+ */
+static inline int e2e_credentials(struct e2e_server *s, const char *bin)
+{
+    char cmd[1200];
+    FILE *p;
+    size_t n;
+
+    snprintf(cmd, sizeof(cmd),
+             "SOCC_DATA_DIR='%s' SOCC_PASSWORD='%s' SOCC_LOG_LEVEL=error "
+             "'%s' user add %s --role super_admin 2>/dev/null && "
+             "SOCC_DATA_DIR='%s' SOCC_LOG_LEVEL=error '%s' token create "
+             "--user %s --all-companies --tier unlimited --name e2e "
+             "2>/dev/null", s->dir, E2E_PASSWORD, bin, E2E_ADMIN, s->dir, bin,
+             E2E_ADMIN);
+    p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    if (!fgets(s->token, sizeof(s->token), p))
+        s->token[0] = '\0';
+    if (pclose(p) != 0)
+        return -1;
+    n = strcspn(s->token, "\r\n");
+    s->token[n] = '\0';
+    if (n == 0)
+        return -1;
+    snprintf(s->auth, sizeof(s->auth), "Authorization: Bearer %s\r\n",
+             s->token);
+    setenv("SOCC_E2E_TOKEN", s->token, 1);
+    setenv("SOCC_E2E_USER", E2E_ADMIN, 1);
+    setenv("SOCC_E2E_PASSWORD", E2E_PASSWORD, 1);
+    return 0;
+}
+
 /*
  * Start SOCC_BIN serve; env is NULL or name, value, ..., NULL pairs.
- * 0 when /api/health answered within 10 s, else -1.
+ * Unless bare, the data dir first gets the super admin and the API token
+ * of s->token (e2e_credentials).  0 when /api/health answered within
+ * 10 s, else -1.
  */
-static inline int e2e_start(struct e2e_server *s, const char *const *env)
+static inline int e2e_start_opt(struct e2e_server *s, const char *const *env,
+                                int bare)
 {
     const char *bin = getenv("SOCC_BIN");
     int attempt, status;
@@ -122,9 +193,13 @@ static inline int e2e_start(struct e2e_server *s, const char *const *env)
     snprintf(s->dir, sizeof(s->dir), "/tmp/socc-e2e-XXXXXX");
     if (!mkdtemp(s->dir))
         return -1;
+    if (!bare && e2e_credentials(s, bin) != 0)
+        return -1;
     for (attempt = 0; attempt < 5; attempt++) {
         s->port = e2e_free_port();
-        snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+        snprintf(s->base, sizeof(s->base), "%s://127.0.0.1:%d",
+                 e2e_env_has(env, "SOCC_TLS_CERT") ? "https" : "http",
+                 s->port);
         s->pid = fork();
         if (s->pid == 0)
             e2e_exec(s, bin, env);
@@ -150,6 +225,12 @@ static int e2e_rm(const char *p, const struct stat *sb, int flag,
     (void)flag;
     (void)ftw;
     return remove(p);
+}
+
+/* e2e_start_opt() with credentials: what almost every test wants. */
+static inline int e2e_start(struct e2e_server *s, const char *const *env)
+{
+    return e2e_start_opt(s, env, 0);
 }
 
 /* SIGTERM, wait up to 10 s (then SIGKILL); the exit status, or -1. */
@@ -187,6 +268,7 @@ struct e2e_resp {
     char req_id[80];       /* X-Request-Id, "" when absent */
     char disposition[600]; /* Content-Disposition, "" when absent */
     char ctype[128];       /* Content-Type */
+    char headers[4096];    /* every header line, as received (cut) */
 };
 
 static size_t e2e_on_body(char *p, size_t size, size_t n, void *ud)
@@ -227,12 +309,18 @@ static void e2e_keep_header(const char *line, size_t n, const char *name,
 static size_t e2e_on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct e2e_resp *r = ud;
+    size_t k;
 
     e2e_keep_header(p, size * n, "x-request-id:", r->req_id,
                     sizeof(r->req_id));
     e2e_keep_header(p, size * n, "content-disposition:", r->disposition,
                     sizeof(r->disposition));
     e2e_keep_header(p, size * n, "content-type:", r->ctype, sizeof(r->ctype));
+    k = strlen(r->headers);
+    if (k + size * n < sizeof(r->headers)) {
+        memcpy(r->headers + k, p, size * n);
+        r->headers[k + size * n] = '\0';
+    }
     return size * n;
 }
 
@@ -253,11 +341,24 @@ static inline CURLcode e2e_perform(CURL *c, struct e2e_resp *r)
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, e2e_on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    e2e_loopback_tls(c);
     rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     if (!r->body)
         r->body = calloc(1, 1);
     return rc;
+}
+
+/* The server's Authorization header line (no CRLF) onto h, if any. */
+static inline struct curl_slist *e2e_auth_header(const struct e2e_server *s,
+                                                 struct curl_slist *h)
+{
+    char line[112];
+
+    if (!s->token[0])
+        return h;
+    snprintf(line, sizeof(line), "Authorization: Bearer %s", s->token);
+    return curl_slist_append(h, line);
 }
 
 /* GET base+path; extra is one more request header or NULL. */
@@ -271,10 +372,11 @@ static inline CURLcode e2e_get(const struct e2e_server *s, const char *path,
 
     snprintf(url, sizeof(url), "%s%.4200s", s->base, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
-    if (extra) {
+    if (extra)
         h = curl_slist_append(h, extra);
+    h = e2e_auth_header(s, h);
+    if (h)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    }
     rc = e2e_perform(c, r);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
@@ -341,6 +443,7 @@ static inline CURLcode e2e_post_h(const struct e2e_server *s,
     curl_easy_setopt(c, CURLOPT_MIMEPOST, m);
     if (u->no_expect)
         h = curl_slist_append(h, "Expect:");
+    h = e2e_auth_header(s, h);
     if (header)
         h = curl_slist_append(h, header);
     if (h)
@@ -393,6 +496,22 @@ static inline int e2e_send_all(int fd, const void *p, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+/*
+ * Send a raw request as e2e_send_all() does, with the server's
+ * Authorization header (when it has a token) after the request line.
+ */
+static inline int e2e_send_req(const struct e2e_server *s, int fd,
+                               const void *p, size_t n)
+{
+    const char *c = p, *eol = memchr(c, '\n', n);
+    size_t first = eol ? (size_t)(eol - c) + 1 : n;
+
+    if (e2e_send_all(fd, c, first) != 0 ||
+        (s->auth[0] && e2e_send_all(fd, s->auth, strlen(s->auth)) != 0))
+        return -1;
+    return first < n ? e2e_send_all(fd, c + first, n - first) : 0;
 }
 
 /*

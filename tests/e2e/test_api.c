@@ -115,6 +115,7 @@ static void test_bad_routes_and_ids(void **state)
 {
     struct e2e_resp r;
     CURL *c = curl_easy_init();
+    struct curl_slist *h;
     char url[256];
 
     (void)state;
@@ -133,9 +134,12 @@ static void test_bad_routes_and_ids(void **state)
     snprintf(url, sizeof(url), "%s/api/uploads", srv.base);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
+    h = e2e_auth_header(&srv, NULL);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     e2e_perform(c, &r);
     assert_error(&r, 405, "METHOD_NOT_ALLOWED");
     e2e_resp_free(&r);
+    curl_slist_free_all(h);
     curl_easy_cleanup(c);
 }
 
@@ -466,9 +470,9 @@ static void test_body_ends_early(void **state)
 
     (void)state;
     n = snprintf(req, sizeof(req),
-                 "POST /api/uploads HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                 "POST /api/uploads HTTP/1.1\r\nHost: x\r\n%sContent-Type: "
                  "multipart/form-data; boundary=bnd\r\nContent-Length: %zu"
-                 "\r\n\r\n%s", sizeof(body) - 1, body);
+                 "\r\n\r\n%s", srv.auth, sizeof(body) - 1, body);
     fd = e2e_connect(&srv);
     assert_true(fd >= 0);
     assert_int_equal(e2e_send_all(fd, req, (size_t)n), 0);
@@ -483,9 +487,9 @@ static int upload_head(char *out, size_t cap, unsigned long long len,
                        int expect)
 {
     return snprintf(out, cap,
-                    "POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
+                    "POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s"
                     "Content-Type: multipart/form-data; boundary=bnd\r\n"
-                    "Content-Length: %llu\r\n\r\n",
+                    "Content-Length: %llu\r\n\r\n", srv.auth,
                     expect ? "Expect: 100-continue\r\n" : "", len);
 }
 
@@ -647,9 +651,9 @@ static void replay_022(const char *file, const char *company, char *name,
     memcpy(nb + blen, rest + 4, len - (size_t)(rest + 4 - raw));
     blen += len - (size_t)(rest + 4 - raw);
     n = snprintf(req, sizeof(req),
-                 "POST /api/uploads HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                 "POST /api/uploads HTTP/1.1\r\nHost: x\r\n%sContent-Type: "
                  "multipart/form-data; boundary=----socctestBoundary7MA4YWxk"
-                 "TrZu0gW\r\nContent-Length: %zu\r\n\r\n", blen);
+                 "TrZu0gW\r\nContent-Length: %zu\r\n\r\n", srv.auth, blen);
     fd = e2e_connect(&srv);
     e2e_send_all(fd, req, (size_t)n);
     e2e_send_all(fd, nb, blen);
@@ -774,6 +778,7 @@ static void test_chunked_over_limit(void **state)
     e2e_add_file(m, &u);
     snprintf(url, sizeof(url), "%s/api/uploads", small.base);
     h = curl_slist_append(h, "Transfer-Encoding: chunked");
+    h = e2e_auth_header(&small, h);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_MIMEPOST, m);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);

@@ -138,7 +138,7 @@ static void cut_upload_leaves_nothing(void **state)
     (void)state;
     fd = e2e_connect(&srv);
     assert_true(fd >= 0);
-    assert_int_equal(e2e_send_all(fd, head, sizeof(head) - 1), 0);
+    assert_int_equal(e2e_send_req(&srv, fd, head, sizeof(head) - 1), 0);
     for (i = 0; i < 5000; i++) {
         int n = snprintf(row, sizeof(row), "host-%d,%d\n", i, i);
         assert_int_equal(e2e_send_all(fd, row, (size_t)n), 0);

@@ -67,7 +67,7 @@ static void exchange(const char *req, size_t n, char *resp, size_t cap,
     long t0 = e2e_now_ms();
 
     assert_true(fd >= 0);
-    e2e_send_all(fd, req, n);
+    e2e_send_req(&srv, fd, req, n);
     e2e_read_until(fd, resp, cap, NULL, 3000);
     *ms = e2e_now_ms() - t0;
     *closed = e2e_closed(fd, 100);
@@ -172,7 +172,7 @@ static int open_idle(const struct e2e_server *s, int *fds, int n, int sources,
         fds[i] = connect_from(s, first_host + i % sources);
         if (fds[i] < 0)
             break;
-        e2e_send_all(fds[i], head, sizeof(head) - 1);
+        e2e_send_req(s, fds[i], head, sizeof(head) - 1);
     }
     return i;
 }

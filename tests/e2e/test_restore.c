@@ -111,13 +111,17 @@ static void call(const char *method, const char *path, long want)
     char url[512];
     struct e2e_resp r;
     CURL *c = curl_easy_init();
+    struct curl_slist *h;
 
     snprintf(url, sizeof(url), "%s%s", srv.base, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "POST") == 0)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    h = e2e_auth_header(&srv, NULL);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     e2e_perform(c, &r);
+    curl_slist_free_all(h);
     curl_easy_cleanup(c);
     assert_int_equal(r.status, want);
     e2e_resp_free(&r);

@@ -416,10 +416,11 @@ static void test_concurrent_patch_locked(void **state)
                                 sizeof(loc)), 201);
     fd = e2e_connect(&srv);
     assert_true(fd >= 0);
-    snprintf(req, sizeof(req), "PATCH %s HTTP/1.1\r\nHost: x\r\n"
+    snprintf(req, sizeof(req), "PATCH %s HTTP/1.1\r\nHost: x\r\n%s"
              "Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: "
              "application/offset+octet-stream\r\nContent-Length: 20\r\n"
-             "X-Upload-Token: lock_tok\r\n\r\nhost,severity\n", loc);
+             "X-Upload-Token: lock_tok\r\n\r\nhost,severity\n", loc,
+             srv.auth);
     assert_int_equal(e2e_send_all(fd, req, strlen(req)), 0);
     /* the chunk is registered once the first PATCH holds the upload */
     until = e2e_now_ms() + 5000;
@@ -455,10 +456,10 @@ static void test_cut_chunk_keeps_bytes(void **state)
                                 sizeof(loc)), 201);
     fd = e2e_connect(&srv);
     assert_true(fd >= 0);
-    snprintf(req, sizeof(req), "PATCH %s HTTP/1.1\r\nHost: x\r\n"
+    snprintf(req, sizeof(req), "PATCH %s HTTP/1.1\r\nHost: x\r\n%s"
              "Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: "
              "application/offset+octet-stream\r\nContent-Length: 100\r\n\r\n"
-             "0123456789012345678901234567890", loc);
+             "0123456789012345678901234567890", loc, srv.auth);
     assert_int_equal(e2e_send_all(fd, req, strlen(req)), 0);
     usleep(200000);
     close(fd);

@@ -72,6 +72,8 @@ static pid_t spawn(const char *base, const char *const *args)
     pid = fork();
     if (pid == 0) {
         setenv("SOCC_UPLOAD_STATE", state_file, 1);
+        if (getenv("SOCC_E2E_TOKEN"))   /* the test server's admin token */
+            setenv("SOCC_TOKEN", getenv("SOCC_E2E_TOKEN"), 1);
         fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -168,15 +170,24 @@ static void test_refusals_not_retried(void **state)
 }
 
 /* Start socc serve on port with a fresh data dir into *s. */
-static void serve_on(struct e2e_server *s, int port)
+/* A data dir with the test admin and its token (exported as
+ * SOCC_E2E_TOKEN, so a client spawned now carries it), for serve_on. */
+static void prepare_on(struct e2e_server *s, int port)
 {
-    long until = e2e_now_ms() + 10000;
-
     memset(s, 0, sizeof(*s));
     snprintf(s->dir, sizeof(s->dir), "/tmp/socc-e2e-XXXXXX");
     assert_non_null(mkdtemp(s->dir));
     s->port = port;
     snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", port);
+    assert_int_equal(e2e_credentials(s, getenv("SOCC_BIN")
+                                            ? getenv("SOCC_BIN")
+                                            : "build/san/socc"), 0);
+}
+
+static void serve_on(struct e2e_server *s)
+{
+    long until = e2e_now_ms() + 10000;
+
     s->pid = fork();
     if (s->pid == 0)
         e2e_exec(s, getenv("SOCC_BIN") ? getenv("SOCC_BIN")
@@ -200,9 +211,11 @@ static void test_server_down_then_up(void **state)
     (void)state;
     write_file("late.csv", csv, strlen(csv), path, sizeof(path));
     snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+    prepare_on(&late, port);
     pid = spawn(base, args);
+    setenv("SOCC_E2E_TOKEN", srv.token, 1);   /* back to the main server's */
     usleep(1200000);
-    serve_on(&late, port);
+    serve_on(&late);
     assert_int_equal(wait_exit(pid), 0);
     out = output("out");
     err = output("err");

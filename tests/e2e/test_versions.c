@@ -51,13 +51,17 @@ static void call(const struct e2e_server *s, const char *method,
 {
     char url[512];
     CURL *c = curl_easy_init();
+    struct curl_slist *h;
 
     snprintf(url, sizeof(url), "%s%s", s->base, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "POST") == 0)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    h = e2e_auth_header(s, NULL);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     e2e_perform(c, r);
+    curl_slist_free_all(h);
     curl_easy_cleanup(c);
 }
 

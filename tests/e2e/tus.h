@@ -9,6 +9,7 @@
 #include "e2e.h"
 
 #include <openssl/evp.h>
+#include <strings.h>
 
 #include "core/base64.h"
 
@@ -113,6 +114,20 @@ static inline CURLcode tus_req(const char *base, const char *method,
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
     h = curl_slist_append(h, "Expect:");
+    /* as the test server's admin (e2e_start exports its token), unless the
+     * caller sends its own Authorization or SOCC_E2E_TOKEN is empty */
+    if (getenv("SOCC_E2E_TOKEN") && *getenv("SOCC_E2E_TOKEN")) {
+        char line[160];
+        const char *const *k;
+        int own = 0;
+
+        for (k = hdrs; k && *k; k++)
+            own |= strncasecmp(*k, "Authorization:", 14) == 0;
+        snprintf(line, sizeof(line), "Authorization: Bearer %s",
+                 getenv("SOCC_E2E_TOKEN"));
+        if (!own)
+            h = curl_slist_append(h, line);
+    }
     for (; hdrs && *hdrs; hdrs++)
         h = curl_slist_append(h, *hdrs);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);

@@ -2,7 +2,7 @@
 // against the real `socc serve`: chunked uploads, a duplicate, and a
 // connection cut at about half the file followed by a resume that sends
 // only the rest.  Prints cmocka-style lines for scripts/run_tests.sh.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -28,10 +28,23 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The Authorization header of the server started last.
+const AUTH = {};
+
 async function startServer() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'socc-js-tus-'));
   const port = await freePort();
   const log = fs.openSync(path.join(dir, 'serve.log'), 'a');
+  // socc asks every API call for credentials: an admin and its API token,
+  // made with the CLI on the data dir before the server starts
+  const cli = { env: { ...process.env, SOCC_DATA_DIR: dir,
+                       SOCC_PASSWORD: 'js-tus-admin-password',
+                       SOCC_LOG_LEVEL: 'error' } };
+  execFileSync(BIN, ['user', 'add', 'js-admin', '--role', 'super_admin'],
+               { ...cli, stdio: 'ignore' });
+  AUTH.Authorization = 'Bearer ' + execFileSync(BIN, ['token', 'create',
+    '--user', 'js-admin', '--all-companies', '--tier', 'unlimited'],
+    { ...cli, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   const proc = spawn(BIN, ['serve'], {
     env: { ...process.env, SOCC_LISTEN: `127.0.0.1:${port}`,
            SOCC_DATA_DIR: dir },
@@ -115,6 +128,7 @@ function send(buf, opts) {
   return new Promise((resolve, reject) => {
     const upload = new tus.Upload(buf, {
       retryDelays: null,
+      headers: { ...AUTH },
       ...opts,
       onSuccess: () => resolve({ upload }),
       onError: (err) => { err.upload = upload; reject(err); },
@@ -125,12 +139,14 @@ function send(buf, opts) {
 
 async function head(url) {
   const r = await fetch(url, { method: 'HEAD',
-                               headers: { 'Tus-Resumable': '1.0.0' } });
+                               headers: { 'Tus-Resumable': '1.0.0',
+                                          ...AUTH } });
   return r.status === 200 ? Number(r.headers.get('upload-offset')) : -r.status;
 }
 
 async function uploadsOf(base, company) {
-  const r = await fetch(`${base}/api/uploads?company=${company}`);
+  const r = await fetch(`${base}/api/uploads?company=${company}`,
+                        { headers: AUTH });
   return (await r.json()).uploads;
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <time.h>
 
+#include "store/migrations.h"
 #include "store/store.h"
 
 struct fx {
@@ -78,9 +79,10 @@ static void migrated_and_reopened(void **state)
     struct store *again;
     struct socc_error e;
 
-    assert_int_equal(store_schema_version(f->st), 2);
+    assert_true(migrations_count() >= 2);
+    assert_int_equal(store_schema_version(f->st), (int)migrations_count());
     assert_int_equal(store_open(f->dir, &again, &e), SOCC_OK);
-    assert_int_equal(store_schema_version(again), 2);
+    assert_int_equal(store_schema_version(again), (int)migrations_count());
     store_close(again);
 }
 
@@ -203,7 +205,7 @@ static void versions_and_active(void **state)
     struct fx *f = *state;
     struct store_upload u;
     struct socc_error e;
-    struct store_filter flt = { "acme", "siem", 1, 50, 0 };
+    struct store_filter flt = { "acme", "siem", 1, 50, 0, NULL };
     struct buf b;
     int64_t a = put(f->st, "acme", "siem", "c");
     int64_t c = put(f->st, "acme", "siem", "d");

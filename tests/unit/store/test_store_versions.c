@@ -164,7 +164,7 @@ static void unwritable_journal_stops_the_commit(void **state)
     struct socc_error e;
     struct buf b;
     char path[300];
-    struct store_filter f = { NULL, NULL, -1, 10, 0 };
+    struct store_filter f = { NULL, NULL, -1, 10, 0, NULL };
 
     (void)state;
     assert_int_equal(store_open(dir, &st, &e), SOCC_OK);

@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "ops/ops.h"
 #include "store/store.h"
 
 /* How often the database's WAL is folded back while serving. */
@@ -97,10 +98,15 @@ int cmd_serve(int argc, char **argv)
     if (store_start_checkpointer(st, CHECKPOINT_MS) != 0)
         log_event(LOG_WARN, "http", "checkpointer_failed", NULL,
                   "interval_ms=%u", CHECKPOINT_MS);
-    if (server_start(&cfg, st, &srv, &err) != SOCC_OK) {
+    if (ops_start(st, &cfg, &err) != SOCC_OK) {
         rc = fail(&err);
         goto out_store;
     }
+    if (server_start(&cfg, st, &srv, &err) != SOCC_OK) {
+        rc = fail(&err);
+        goto out_ops;
+    }
+    ops_set_ready(1);
     port = server_port(srv);
     log_event(LOG_INFO, "http", "started", NULL,
               "listen=%s port=%u schema=%d", cfg.listen, port,
@@ -108,9 +114,12 @@ int cmd_serve(int argc, char **argv)
     sig = wait_for_stop(&set);
     log_event(LOG_INFO, "http", "stopping", NULL, "signal=%s",
               sig == SIGINT ? "SIGINT" : "SIGTERM");
+    ops_set_ready(0);
     server_stop(srv);
     log_event(LOG_INFO, "http", "stopped", NULL, "port=%u", port);
 
+out_ops:
+    ops_stop();
 out_store:
     store_close(st);
 out:

@@ -4,5 +4,6 @@
 /* Subcommands; each takes argv from its own name on, returns an exit code. */
 int cmd_serve(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

@@ -11,6 +11,8 @@ static void usage(FILE *fp)
             "  serve                       run the HTTP server\n"
             "  ingest --company C --tool T FILE...\n"
             "                              run the pipeline on local files\n"
+            "  check [--url URL]           is a running server ready and "
+            "healthy?\n"
             "environment: SOCC_LISTEN, SOCC_DATA_DIR, MAX_FILE_SIZE, "
             "TOOL_TYPES, ...\n");
 }
@@ -25,6 +27,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     if (strcmp(argv[1], "ingest") == 0)
         return cmd_ingest(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;

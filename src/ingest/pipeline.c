@@ -334,12 +334,14 @@ static enum socc_err stage_rest(struct job *j, struct table *t)
 
 static void log_outcome(const struct job *j, enum socc_err rc)
 {
-    char name[300];
+    char name[300], company[300];
 
     log_quote(name, sizeof(name), j->meta.filename);
+    log_quote(company, sizeof(company), j->meta.company);
     if (rc == SOCC_OK)
         log_event(LOG_INFO, "ingest", "upload_stored", j->in->req_id,
-                  "id=%lld type=%s size=%llu sha256=%s records=%lld ms=%lld",
+                  "company=%s id=%lld type=%s size=%llu sha256=%s "
+                  "records=%lld ms=%lld", company,
                   (long long)j->out->upload.id, j->meta.file_type,
                   (unsigned long long)j->in->size, j->meta.file_hash,
                   (long long)j->out->upload.record_count,
@@ -347,8 +349,8 @@ static void log_outcome(const struct job *j, enum socc_err rc)
     else
         log_event(rc == SOCC_E_INTERNAL ? LOG_ERROR : LOG_INFO, "ingest",
                   "upload_rejected", j->in->req_id,
-                  "stage=%s size=%llu sha256=%s name=%s err=%s detail=\"%s\"",
-                  j->out->stage, (unsigned long long)j->in->size,
+                  "company=%s stage=%s size=%llu sha256=%s name=%s err=%s "
+                  "detail=\"%s\"", company, j->out->stage, (unsigned long long)j->in->size,
                   j->meta.file_hash[0] ? j->meta.file_hash : "-", name,
                   socc_err_name(rc), j->err->detail);
 }

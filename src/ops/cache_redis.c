@@ -98,10 +98,11 @@ static int up(struct rcache *r)
         return 0;
     }
     redisSetTimeout(r->ctx, tv);
-    if (r->db && !(rep = cmd(r, "SELECT %d", r->db)))
-        return 0;
-    if (r->db)
+    if (r->db) {
+        if (!(rep = cmd(r, "SELECT %d", r->db)))
+            return 0;
         freeReplyObject(rep);
+    }
     if (r->missed) {
         if (!(rep = cmd(r, "INCR socc:epoch")))
             return 0;

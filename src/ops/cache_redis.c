@@ -47,6 +47,10 @@ static int64_t mono_ms(void)
 /* Drop the connection after a failure; mu held. */
 static void down(struct rcache *r, const char *why)
 {
+    char copy[sizeof(r->why)];
+
+    snprintf(copy, sizeof(copy), "%s", why);   /* why may be in ctx */
+    why = copy;
     if (r->ctx) {
         log_event(LOG_WARN, "cache", "redis_down", NULL, "host=%s port=%d "
                   "why=\"%s\"", r->host, r->port, why);

@@ -202,6 +202,8 @@ static void jkey(struct jline *j, const char *key, const char *val)
  * Turn the key=value line kv (n bytes, fixed keys first) into one JSON
  * object and write it: the timestamp is taken back from the line, the
  * fields after req= become members.
+ * LIMIT: a line longer than out after escaping is cut, and the cut line
+ * is not valid JSON (key=value lines are cut at LINE_MAX_BYTES as well).
  */
 static void write_json(char *kv, size_t n, enum log_level lvl,
                        const char *mod, const char *ev, const char *req)

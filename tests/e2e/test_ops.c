@@ -365,15 +365,26 @@ static int alerts_show(const struct e2e_server *s, const char *text)
     return seen;
 }
 
-static char *serve_log(const struct e2e_server *s)
+/*
+ * The server's log once it holds text (the access line of a request is
+ * written after its response): up to 5 s.  Owned by the caller.
+ */
+static char *serve_log(const struct e2e_server *s, const char *text)
 {
     char path[300];
+    long until = e2e_now_ms() + 5000;
     size_t n;
-    char *log;
+    char *log = NULL;
 
     snprintf(path, sizeof(path), "%s/serve.log", s->dir);
-    log = e2e_slurp(path, &n);
-    assert_non_null(log);
+    do {
+        free(log);
+        log = e2e_slurp(path, &n);
+        assert_non_null(log);
+        if (strstr(log, text))
+            break;
+        usleep(20000);
+    } while (e2e_now_ms() < until);
     return log;
 }
 
@@ -425,7 +436,7 @@ static void alert_lines_are_logged(void **state)
     assert_int_equal(e2e_start(as, env), 0);
     post_csv(as, "alert-co", "", 422);
     assert_true(alerts_show(as, "\"state\":\"resolved\""));
-    log = serve_log(as);
+    log = serve_log(as, "ev=alert_resolved");
     assert_non_null(strstr(log, "level=warn mod=ops ev=alert_firing req=- "
                                 "alert=upload_failure_rate value=1 "
                                 "threshold=0.05\n"));
@@ -464,7 +475,7 @@ static void secrets_and_contents_never_logged(void **state)
                      CURLE_OK);
     assert_int_equal(r.status, 201);
     e2e_resp_free(&r);
-    log = serve_log(&srv);
+    log = serve_log(&srv, "method=POST path=/api/uploads status=201");
     /* the requests were logged, without their secrets or contents */
     assert_non_null(strstr(log, "method=GET path=/api/uploads status=200"));
     assert_non_null(strstr(log, "method=POST path=/api/uploads status=201"));
@@ -486,7 +497,7 @@ static void json_log_lines(void **state)
     (void)state;
     assert_int_equal(e2e_start(js, env), 0);
     post_csv(js, "json-co", "a,b\n1,2\n", 201);
-    log = serve_log(js);
+    log = serve_log(js, "\"status\":201");
     for (line = strtok_r(log, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
         assert_true(strncmp(line, "{\"ts\":\"", 7) == 0);

@@ -63,7 +63,7 @@ static void capture(char *out, size_t n, const char *q)
     assert_int_equal(pipe(fds), 0);
     saved = dup(2);
     dup2(fds[1], 2);
-    log_event(LOG_INFO, "test", "thing", "r-1", "name=%s ms=12 neg=-3 "
+    log_event(LOG_WARN, "test", "thing", "r-1", "name=%s ms=12 neg=-3 "
               "ver=1.5 hex=0x1f zero=007 flag", q);
     dup2(saved, 2);
     close(saved);
@@ -87,7 +87,7 @@ static void json_lines(void **state)
     assert_true(strncmp(line, "{\"ts\":\"20", 9) == 0);
     body = strstr(line, "\"level\"");
     assert_non_null(body);
-    assert_string_equal(body, "\"level\":\"info\",\"mod\":\"test\","
+    assert_string_equal(body, "\"level\":\"warn\",\"mod\":\"test\","
                         "\"ev\":\"thing\",\"req\":\"r-1\","
                         "\"name\":\"a \\\"b\\\"\\u000a\xc3\xa9\","
                         "\"ms\":12,\"neg\":-3,\"ver\":1.5,"

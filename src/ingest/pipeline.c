@@ -202,7 +202,7 @@ struct job {
     int64_t stage_t0;         /* when the current stage began, us */
 };
 
-static const struct pipeline_observer *observer;
+static const struct pipeline_observer *_Atomic observer;
 
 void pipeline_set_observer(const struct pipeline_observer *obs)
 {
@@ -213,9 +213,10 @@ void pipeline_set_observer(const struct pipeline_observer *obs)
 static void enter(struct job *j, const char *stage)
 {
     int64_t now = now_us();
+    const struct pipeline_observer *o = observer;
 
-    if (j->out->stage && observer && observer->stage_done)
-        observer->stage_done(j->out->stage, now - j->stage_t0);
+    if (j->out->stage && o && o->stage_done)
+        o->stage_done(j->out->stage, now - j->stage_t0);
     j->stage_t0 = now;
     if (!stage)
         return;
@@ -378,6 +379,7 @@ enum socc_err pipeline_run(struct store *st, const struct config *cfg,
 {
     struct job j;
     struct table *t = table_new(NULL);
+    const struct pipeline_observer *obs;
     enum socc_err rc;
 
     memset(out, 0, sizeof(*out));
@@ -411,9 +413,9 @@ out:
     if (rc != SOCC_OK)
         unlink(in->path);   /* after success the blob holds the bytes */
     enter(&j, NULL);
-    if (observer && observer->finished)
-        observer->finished(j.meta.company, rc, now_us() - j.t0_us,
-                           in->size);
+    obs = observer;
+    if (obs && obs->finished)
+        obs->finished(j.meta.company, rc, now_us() - j.t0_us, in->size);
     log_outcome(&j, rc);
     table_free(t);
     return rc;

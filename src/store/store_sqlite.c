@@ -106,25 +106,29 @@ static int exec(sqlite3 *db, const char *sql)
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
-static const struct store_observer *observer;
+static const struct store_observer *_Atomic observer;
 
 void store_set_observer(const struct store_observer *obs) { observer = obs; }
 
 /* SQLite's profile callback: each statement's run time, to the observer. */
 static int on_trace(unsigned type, void *ctx, void *p, void *x)
 {
+    const struct store_observer *o = observer;
+
     (void)ctx;
     (void)p;
-    if (type == SQLITE_TRACE_PROFILE && observer && observer->query)
-        observer->query((int64_t)*(const sqlite3_int64 *)x);
+    if (type == SQLITE_TRACE_PROFILE && o && o->query)
+        o->query((int64_t)*(const sqlite3_int64 *)x);
     return 0;
 }
 
 /* A write that changes what company's readers see has committed. */
 static void notify_written(const char *company)
 {
-    if (observer && observer->written)
-        observer->written(company);
+    const struct store_observer *o = observer;
+
+    if (o && o->written)
+        o->written(company);
 }
 
 static sqlite3 *conn_open(struct store *s)

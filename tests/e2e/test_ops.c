@@ -228,6 +228,63 @@ static void read_after_write(const struct e2e_server *s, const char *co)
     assert_int_equal(total_of(s, summary, "records"), n + 2);
 }
 
+/* Readers that fill the cache while uploads commit. */
+struct readers {
+    pthread_t t[4];
+    volatile int stop;
+    long reads;
+};
+
+static void *reader_main(void *arg)
+{
+    static const char *const paths[] = {
+        "/api/uploads?company=race-co", "/api/uploads",
+        "/api/summary?company=race-co", "/api/uploads?company=race-co&limit=5"
+    };
+    struct readers *rd = arg;
+    struct e2e_resp r;
+    long i = 0;
+
+    while (!rd->stop) {
+        if (e2e_get(&srv, paths[i++ % 4], NULL, &r) == CURLE_OK &&
+            r.status == 200)
+            __atomic_add_fetch(&rd->reads, 1, __ATOMIC_RELAXED);
+        e2e_resp_free(&r);
+    }
+    return NULL;
+}
+
+/*
+ * Four threads read (and so fill the cache) all the time; after each
+ * upload is answered, the very next read must count it.
+ */
+static void fresh_under_concurrent_readers(void **state)
+{
+    static struct readers rd;
+    char csv[100];
+    long long n0 = total_of(&srv, "/api/uploads?company=race-co", "total");
+    long long all0 = total_of(&srv, "/api/uploads", "total");
+    int i, k;
+
+    (void)state;
+    memset(&rd, 0, sizeof(rd));
+    for (k = 0; k < 4; k++)
+        assert_int_equal(pthread_create(&rd.t[k], NULL, reader_main, &rd), 0);
+    for (i = 1; i <= 12; i++) {
+        snprintf(csv, sizeof(csv), "host\nrace-%d-%ld\n", i, e2e_now_ms());
+        post_csv(&srv, "race-co", csv, 201);
+        assert_int_equal(total_of(&srv, "/api/uploads?company=race-co",
+                                  "total"), n0 + i);
+        assert_int_equal(total_of(&srv, "/api/summary?company=race-co",
+                                  "uploads"), n0 + i);
+        assert_int_equal(total_of(&srv, "/api/uploads", "total"), all0 + i);
+    }
+    rd.stop = 1;
+    for (k = 0; k < 4; k++)
+        pthread_join(rd.t[k], NULL);
+    assert_true(rd.reads > 12);
+}
+
 static void list_is_fresh_after_upload(void **state)
 {
     (void)state;
@@ -564,8 +621,6 @@ static void status_view_in_a_browser(void **state)
     assert_non_null(strstr(dom, "class=\"st-link\""));
 }
 
-/* ---- socc check --------------------------------------------------------- */
-
 static int check(const char *url, char *out, size_t n)
 {
     char cmd[600];
@@ -582,6 +637,39 @@ static int check(const char *url, char *out, size_t n)
     st = pclose(fp);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+/* The data dir goes away: /readyz 503 with the reason; check exits 23. */
+static void not_ready_when_storage_is_gone(void **state)
+{
+    struct e2e_server *s = &extra;
+    struct e2e_resp r;
+    char moved[400], out[4096];
+
+    (void)state;
+    assert_int_equal(e2e_start(s, NULL), 0);
+    snprintf(moved, sizeof(moved), "%s.moved", s->dir);
+    assert_int_equal(rename(s->dir, moved), 0);
+    get_ok(s, "/readyz", 503, &r);
+    assert_string_equal(r.body, "{\"status\":\"not_ready\",\"reason\":"
+                                "\"storage: No such file or directory\"}\n");
+    e2e_resp_free(&r);
+    get_ok(s, "/api/health", 503, &r);
+    assert_true(strncmp(r.body, "{\"status\":\"down\",", 16) == 0);
+    assert_non_null(strstr(r.body, "\"storage\":{\"status\":\"down\","));
+    e2e_resp_free(&r);
+    get_ok(s, "/livez", 200, &r);
+    e2e_resp_free(&r);
+    assert_int_equal(check(s->base, out, sizeof(out)), 23);
+    assert_non_null(strstr(out, "ready      no\n"));
+    assert_non_null(strstr(out, "storage    down      writable=false"));
+    assert_non_null(strstr(out, "not ready: {\"status\":\"not_ready\""));
+    assert_int_equal(rename(moved, s->dir), 0);
+    get_ok(s, "/readyz", 200, &r);
+    e2e_resp_free(&r);
+    assert_int_equal(e2e_stop(s), 0);
+}
+
+/* ---- socc check --------------------------------------------------------- */
 
 static void check_command(void **state)
 {
@@ -605,6 +693,7 @@ int main(void)
         cmocka_unit_test(probes),
         cmocka_unit_test(metrics_follow_uploads),
         cmocka_unit_test(list_is_fresh_after_upload),
+        cmocka_unit_test(fresh_under_concurrent_readers),
         cmocka_unit_test_teardown(redis_cache_and_redis_down, cleanup),
         cmocka_unit_test_teardown(failure_alert_fires_resolves_and_posts, cleanup),
         cmocka_unit_test_teardown(alert_lines_are_logged, cleanup),
@@ -612,6 +701,7 @@ int main(void)
         cmocka_unit_test_teardown(json_log_lines, cleanup),
         cmocka_unit_test(status_view_in_a_browser),
         cmocka_unit_test(check_command),
+        cmocka_unit_test_teardown(not_ready_when_storage_is_gone, cleanup),
     };
 
     curl_global_init(CURL_GLOBAL_DEFAULT);

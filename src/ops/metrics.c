@@ -244,6 +244,8 @@ static void render_process(struct buf *b)
     head(b, "socc_client_errors_total", "counter",
          "Error reports received from the page.");
     buf_printf(b, "socc_client_errors_total %llu\n", get(&client_errors));
+    head(b, "socc_alerts_firing", "gauge", "Alerts firing now.");
+    buf_printf(b, "socc_alerts_firing %d\n", alerts_firing_count());
     head(b, "socc_process_resident_memory_bytes", "gauge",
          "Resident memory of the process.");
     buf_printf(b, "socc_process_resident_memory_bytes %llu\n",

@@ -466,6 +466,8 @@ static void failure_alert_fires_resolves_and_posts(void **state)
     post_csv(as, "alert-co", "", 422);
     assert_true(alerts_show(as, "{\"name\":\"upload_failure_rate\","
                                  "\"state\":\"firing\",\"value\":1,"));
+    scrape(as, &after);
+    assert_true(prom_val(&after, "socc_alerts_firing") == 1);
     assert_true(hook_saw(h, "\"alert\":\"upload_failure_rate\","
                              "\"state\":\"firing\""));
     /* two seconds later the failure leaves the window */

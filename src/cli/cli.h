@@ -36,5 +36,6 @@ struct store;
  * 0, or the exit code of the failure.
  */
 int cmd_user_bootstrap(struct store *st);
+int cmd_check(int argc, char **argv);
 
 #endif

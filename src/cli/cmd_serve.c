@@ -14,6 +14,7 @@
 #include "http/api_tus.h"
 #include "http/server.h"
 #include "store/backup.h"
+#include "ops/ops.h"
 #include "store/store.h"
 
 /* How often the database's WAL is folded back while serving. */
@@ -112,16 +113,21 @@ int cmd_serve(int argc, char **argv)
         rc = fail(&err);
         goto out_store;
     }
-    if (server_start(&cfg, st, bk, &srv, &err) != SOCC_OK) {
+    if (ops_start(st, &cfg, &err) != SOCC_OK) {
         rc = fail(&err);
         goto out_tus;
+    }
+    if (server_start(&cfg, st, bk, &srv, &err) != SOCC_OK) {
+        rc = fail(&err);
+        goto out_ops;
     }
     /* after the bind: a server that cannot start prints no password */
     rc = cmd_user_bootstrap(st);
     if (rc != 0) {
         server_stop(srv);
-        goto out_tus;
+        goto out_ops;
     }
+    ops_set_ready(1);
     port = server_port(srv);
     log_event(LOG_INFO, "http", "started", NULL,
               "listen=%s port=%u schema=%d", cfg.listen, port,
@@ -129,9 +135,12 @@ int cmd_serve(int argc, char **argv)
     sig = wait_for_stop(&set);
     log_event(LOG_INFO, "http", "stopping", NULL, "signal=%s",
               sig == SIGINT ? "SIGINT" : "SIGTERM");
+    ops_set_ready(0);
     server_stop(srv);
     log_event(LOG_INFO, "http", "stopped", NULL, "port=%u", port);
 
+out_ops:
+    ops_stop();
 out_tus:
     api_tus_stop();
 out_store:

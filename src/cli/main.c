@@ -16,6 +16,8 @@ static void usage(FILE *fp)
             "  backup [list]               take a verified backup, or list them\n"
             "  restore BACKUP | --at TIME [--company C]\n"
             "                              restore (server stopped)\n"
+            "  check [--url URL]           is a running server ready and "
+            "healthy?\n"
             "environment: SOCC_LISTEN, SOCC_DATA_DIR, MAX_FILE_SIZE, "
             "  user add NAME [--role R] [--company C]... [--password-stdin]\n"
             "  user passwd NAME [--password-stdin]\n"
@@ -49,6 +51,8 @@ int main(int argc, char **argv)
         return cmd_user(argc - 1, argv + 1);
     if (strcmp(argv[1], "token") == 0)
         return cmd_token(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;

@@ -11,10 +11,17 @@
 #include <stddef.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+/*
+ * key=value lines (default), or one JSON object a line with the same keys
+ * (SOCC_LOG_FORMAT=json): numbers stay numbers, quoted values are
+ * unquoted, a bare word becomes true.
+ */
+enum log_format { LOG_FORMAT_KV, LOG_FORMAT_JSON };
 
 /* Lowest level written (default info; SOCC_LOG_LEVEL=debug|info|warn|error). */
 void log_set_level(enum log_level lvl);
 void log_init_from_env(void);
+void log_set_format(enum log_format f);
 
 /*
  * Write one line: fixed keys, then fmt (already "k=v k2=v2").  Thread-safe:

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "http/authz.h"
 #include "http/export_csv.h"
+#include "http/cached_reads.h"
 #include "http/respond.h"
 #include "http/upload.h"
 #include "ingest/pipeline.h"
@@ -275,7 +276,7 @@ enum MHD_Result api_uploads_list(struct server_req *r)
         return bad_query(r, OFFSET_RANGE);
     buf_init(&b);
     socc_error_clear(&err);
-    return answer(r, store_list_json(r->app->store, &f, &b, &err), &b, &err);
+    return answer(r, cached_list_json(r->app->store, &f, &b, &err), &b, &err);
 }
 
 enum MHD_Result api_uploads_get(struct server_req *r, int64_t id)

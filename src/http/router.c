@@ -8,6 +8,7 @@
 #include "http/api_admin.h"
 #include "http/api_auth.h"
 #include "http/api_tus.h"
+#include "http/api_ops.h"
 #include "http/api_uploads.h"
 #include "http/api_versions.h"
 #include "http/authz.h"
@@ -28,19 +29,16 @@ static enum MHD_Result wrong_method(struct server_req *r, const char *allow)
     return respond_error(r, SOCC_E_METHOD_NOT_ALLOWED, 0, NULL, NULL, NULL);
 }
 
+static enum MHD_Result get_only(struct server_req *r, const char *method,
+                                enum MHD_Result (*fn)(struct server_req *))
+{
+    return is_get(method) ? fn(r) : wrong_method(r, "GET, HEAD");
+}
+
 static int is_tus(const char *url)
 {
     return strcmp(url, "/api/tus") == 0 ||
            strncmp(url, "/api/tus/", 9) == 0;
-}
-
-static enum MHD_Result health(struct server_req *r)
-{
-    struct buf b;
-
-    buf_init(&b);
-    buf_adds(&b, "{\"status\":\"ok\"}");
-    return respond_json(r, 200, &b);
 }
 
 static void add_bool(struct buf *b, const char *key, int v)
@@ -146,7 +144,7 @@ static enum MHD_Result api(struct server_req *r, const char *method,
                            const char *url)
 {
     if (strcmp(url, "/api/health") == 0)
-        return is_get(method) ? health(r) : wrong_method(r, "GET, HEAD");
+        return get_only(r, method, api_ops_health);
     if (strcmp(url, "/api/config") == 0)
         return is_get(method) ? client_config(r)
                               : wrong_method(r, "GET, HEAD");
@@ -161,6 +159,10 @@ static enum MHD_Result api(struct server_req *r, const char *method,
         return api_auth_me(r);
     if (api_admin_route(url))
         return api_admin(r, method, url);
+    if (strcmp(url, "/api/alerts") == 0)
+        return get_only(r, method, api_ops_alerts);
+    if (strcmp(url, "/api/summary") == 0)
+        return get_only(r, method, api_ops_summary);
     if (strcmp(url, UPLOADS) == 0 || strcmp(url, UPLOADS "/") == 0) {
         if (strcmp(method, "POST") == 0)
             return api_uploads_post(r);
@@ -182,11 +184,25 @@ static enum MHD_Result api(struct server_req *r, const char *method,
     return respond_error(r, SOCC_E_NOT_FOUND, 0, "no such route", NULL, NULL);
 }
 
+/* Probes and metrics live outside /api, where tools look for them. */
+static enum MHD_Result (*ops_route(const char *url))(struct server_req *)
+{
+    if (strcmp(url, "/livez") == 0)
+        return api_ops_livez;
+    if (strcmp(url, "/readyz") == 0)
+        return api_ops_readyz;
+    if (strcmp(url, "/metrics") == 0)
+        return api_ops_metrics;
+    return NULL;
+}
+
 enum MHD_Result router_begin(struct server_req *r, const char *method,
                              const char *url)
 {
     if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0)
         return api(r, method, url);
+    if (ops_route(url))
+        return get_only(r, method, ops_route(url));
     if (!static_exists(url)) {
         r->close_conn = 1;
         return respond_error(r, SOCC_E_NOT_FOUND, 0, "no such page", NULL,

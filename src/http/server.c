@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "http/respond.h"
 #include "http/router.h"
+#include "ops/metrics.h"
 
 #define CONNECTION_MEMORY (256u * 1024u)
 #define TIMEOUT_DEFAULT_S 60u        /* SOCC_CONNECTION_TIMEOUT */
@@ -317,6 +318,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     log_request(r, toe);
     principal_release(&r->who);
+    metrics_bytes_received(r->bytes_in);
     if (r->state_free)
         r->state_free(r->state);
     free(r);

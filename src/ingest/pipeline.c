@@ -23,6 +23,14 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* ---- file names ---- */
 
 
@@ -190,14 +198,37 @@ struct job {
     struct detect_result det;
     char ext[16];
     int64_t t0;
+    int64_t t0_us;            /* when the upload began, microseconds */
+    int64_t stage_t0;         /* when the current stage began, us */
 };
+
+static const struct pipeline_observer *_Atomic observer;
+
+void pipeline_set_observer(const struct pipeline_observer *obs)
+{
+    observer = obs;
+}
+
+/* End the current stage (telling the observer) and begin stage, or none. */
+static void enter(struct job *j, const char *stage)
+{
+    int64_t now = now_us();
+    const struct pipeline_observer *o = observer;
+
+    if (j->out->stage && o && o->stage_done)
+        o->stage_done(j->out->stage, now - j->stage_t0);
+    j->stage_t0 = now;
+    if (!stage)
+        return;
+    j->out->stage = stage;
+    progress_stage(j->in->progress, stage);
+}
 
 static enum socc_err stage_validate(struct job *j, struct table *t)
 {
     enum socc_err rc;
 
-    j->out->stage = "validating";
-    progress_stage(j->in->progress, j->out->stage);
+    enter(j, "validating");
     extension(j->meta.filename, j->ext, sizeof(j->ext));
     if (j->cfg->file_validation && !config_ext_ok(j->cfg, j->ext)) {
         char hint[256];
@@ -223,8 +254,7 @@ static enum socc_err stage_duplicates(struct job *j)
     enum socc_err rc;
     struct socc_error e2;
 
-    j->out->stage = "checking_duplicates";
-    progress_stage(j->in->progress, j->out->stage);
+    enter(j, "checking_duplicates");
     if (!j->cfg->duplicate_check)
         return SOCC_OK;
     rc = store_find_hash(j->st, j->meta.company, j->meta.file_hash,
@@ -246,8 +276,7 @@ static enum socc_err stage_process(struct job *j, struct table *t,
 {
     enum socc_err rc;
 
-    j->out->stage = "processing";
-    progress_stage(j->in->progress, j->out->stage);
+    enter(j, "processing");
     table_set_spool(t, sp);
     table_set_progress(t, j->in->progress);
     rc = run_reader(j->det.kind, j->in->path, j->in->size, j->cfg, t,
@@ -269,8 +298,7 @@ static enum socc_err stage_save(struct job *j, struct table *t,
     struct store_writer *w = NULL;
     enum socc_err rc;
 
-    j->out->stage = "saving";
-    progress_stage(j->in->progress, j->out->stage);
+    enter(j, "saving");
     rc = store_writer_begin(j->st, &j->meta, &w, &j->out->existing, j->err);
     if (rc != SOCC_OK)
         return rc;
@@ -307,12 +335,14 @@ static enum socc_err stage_rest(struct job *j, struct table *t)
 
 static void log_outcome(const struct job *j, enum socc_err rc)
 {
-    char name[300];
+    char name[300], company[300];
 
     log_quote(name, sizeof(name), j->meta.filename);
+    log_quote(company, sizeof(company), j->meta.company);
     if (rc == SOCC_OK)
         log_event(LOG_INFO, "ingest", "upload_stored", j->in->req_id,
-                  "id=%lld type=%s size=%llu sha256=%s records=%lld ms=%lld",
+                  "company=%s id=%lld type=%s size=%llu sha256=%s "
+                  "records=%lld ms=%lld", company,
                   (long long)j->out->upload.id, j->meta.file_type,
                   (unsigned long long)j->in->size, j->meta.file_hash,
                   (long long)j->out->upload.record_count,
@@ -320,8 +350,8 @@ static void log_outcome(const struct job *j, enum socc_err rc)
     else
         log_event(rc == SOCC_E_INTERNAL ? LOG_ERROR : LOG_INFO, "ingest",
                   "upload_rejected", j->in->req_id,
-                  "stage=%s size=%llu sha256=%s name=%s err=%s detail=\"%s\"",
-                  j->out->stage, (unsigned long long)j->in->size,
+                  "company=%s stage=%s size=%llu sha256=%s name=%s err=%s "
+                  "detail=\"%s\"", company, j->out->stage, (unsigned long long)j->in->size,
                   j->meta.file_hash[0] ? j->meta.file_hash : "-", name,
                   socc_err_name(rc), j->err->detail);
 }
@@ -353,6 +383,7 @@ enum socc_err pipeline_run(struct store *st, const struct config *cfg,
 {
     struct job j;
     struct table *t = table_new(NULL);
+    const struct pipeline_observer *obs;
     enum socc_err rc;
 
     memset(out, 0, sizeof(*out));
@@ -364,6 +395,7 @@ enum socc_err pipeline_run(struct store *st, const struct config *cfg,
     j.out = out;
     j.err = err;
     j.t0 = now_ms();
+    j.t0_us = now_us();
     fill_meta(&j);
     if (!t) {
         rc = socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
@@ -384,6 +416,10 @@ enum socc_err pipeline_run(struct store *st, const struct config *cfg,
 out:
     if (rc != SOCC_OK)
         unlink(in->path);   /* after success the blob holds the bytes */
+    enter(&j, NULL);
+    obs = observer;
+    if (obs && obs->finished)
+        obs->finished(j.meta.company, rc, now_us() - j.t0_us, in->size);
     log_outcome(&j, rc);
     table_free(t);
     return rc;

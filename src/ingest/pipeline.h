@@ -35,6 +35,22 @@ struct pipeline_output {
     char hint[256];                 /* specific hint, "" to use the code's */
 };
 
+/*
+ * Who watches uploads go through (metrics, alerts), without the pipeline
+ * knowing them.  Each callback may be NULL; they run in the uploading
+ * thread and must be quick.  stage_done: a stage ended after us
+ * microseconds (also the failing one).  finished: the upload ended with rc
+ * after us microseconds in all.
+ */
+struct pipeline_observer {
+    void (*stage_done)(const char *stage, int64_t us);
+    void (*finished)(const char *company, enum socc_err rc, int64_t us,
+                     uint64_t size);
+};
+
+/* Set (or with NULL clear) the observer; call before uploads start. */
+void pipeline_set_observer(const struct pipeline_observer *obs);
+
 /* Run the pipeline; on failure *err names the code and the fault. */
 enum socc_err pipeline_run(struct store *st, const struct config *cfg,
                            const struct pipeline_input *in,

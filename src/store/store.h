@@ -253,6 +253,38 @@ enum socc_err store_records_each(struct store *s, int64_t upload_id,
 enum socc_err store_sheet_columns(struct store *s, int64_t upload_id,
                                   int sheet, struct buf *out,
                                   struct socc_error *err);
+/*
+ * Append {"company":C|null,"since":"<ISO>","by_tool":[{"tool_type":..,
+ * "uploads":N,"records":N},..],"uploads":N,"records":N}: stored uploads
+ * created at or after since_s (seconds since the epoch), of company or,
+ * when NULL, of all.
+ */
+enum socc_err store_summary_json(struct store *s, const char *company,
+                                 int64_t since_s, struct buf *out,
+                                 struct socc_error *err);
+
+/* ---- operations ---- */
+
+/*
+ * Run a real query on a pooled connection; *ns its time including taking
+ * the connection.  UNAVAILABLE or INTERNAL when the database fails.
+ */
+enum socc_err store_ping(struct store *s, int64_t *ns, struct socc_error *err);
+
+/*
+ * Who watches the store (metrics, alerts, cache invalidation), without the
+ * store knowing them; callbacks may be NULL and must be quick.
+ * query: a statement ran for ns nanoseconds (every connection, every
+ * statement).  written: a write that changes what readers of company see
+ * has committed.  Every write path of the store calls written() after its
+ * commit and before returning, so a cache keyed on it is never stale for
+ * a read that follows the write.  Set once before the store is used.
+ */
+struct store_observer {
+    void (*query)(int64_t ns);
+    void (*written)(const char *company);
+};
+void store_set_observer(const struct store_observer *obs);
 
 /* ---- writes: one upload in one transaction ---- */
 

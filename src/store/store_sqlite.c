@@ -115,6 +115,31 @@ static int exec(sqlite3 *db, const char *sql)
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+static const struct store_observer *_Atomic observer;
+
+void store_set_observer(const struct store_observer *obs) { observer = obs; }
+
+/* SQLite's profile callback: each statement's run time, to the observer. */
+static int on_trace(unsigned type, void *ctx, void *p, void *x)
+{
+    const struct store_observer *o = observer;
+
+    (void)ctx;
+    (void)p;
+    if (type == SQLITE_TRACE_PROFILE && o && o->query)
+        o->query((int64_t)*(const sqlite3_int64 *)x);
+    return 0;
+}
+
+/* A write that changes what company's readers see has committed. */
+static void notify_written(const char *company)
+{
+    const struct store_observer *o = observer;
+
+    if (o && o->written)
+        o->written(company);
+}
+
 static sqlite3 *conn_open(struct store *s)
 {
     sqlite3 *db = NULL;
@@ -126,6 +151,7 @@ static sqlite3 *conn_open(struct store *s)
         return NULL;
     }
     sqlite3_busy_timeout(db, 60000);
+    sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, on_trace, NULL);
     /*
      * Commits are durable in the WAL (synchronous=FULL).  Copying the WAL
      * back into the database is kept off the upload's path: no automatic
@@ -1611,6 +1637,7 @@ enum socc_err store_writer_commit(struct store_writer *w, int64_t processing_ms,
         store_writer_abort(w);
         return rc;
     }
+    notify_written(w->company);
     rc = get_upload_db(w->db, w->id, u, err);
     sqlite3_finalize(w->ins_rec);
     free(w->sheet_name);
@@ -1651,6 +1678,8 @@ void store_writer_abort(struct store_writer *w)
 }
 
 /* ---- shared with the backend's other files (store_sqlite_int.h) ---- */
+
+void store_sqlite_written(const char *company) { notify_written(company); }
 
 sqlite3 *store_sqlite_get(struct store *s) { return conn_get(s); }
 
@@ -1747,3 +1776,93 @@ enum socc_err store_sqlite_journal(struct store *s, sqlite3 *db,
 const char *store_data_dir(struct store *s) { return s->dir; }
 
 const char *store_journal_path(struct store *s) { return s->journal_path; }
+/* ---- operations ---- */
+
+enum socc_err store_ping(struct store *s, int64_t *ns, struct socc_error *err)
+{
+    struct timespec t0, t1;
+    sqlite3_stmt *st = NULL;
+    sqlite3 *db;
+    int rc;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    db = conn_get(s);
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    rc = sqlite3_prepare_v2(db, "SELECT max(id) FROM uploads", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 +
+          (t1.tv_nsec - t0.tv_nsec);
+    if (rc != SQLITE_ROW) {
+        enum socc_err e = db_fail(err, db, "ping");
+        conn_put(s, db);
+        return e;
+    }
+    conn_put(s, db);
+    return SOCC_OK;
+}
+
+static enum socc_err summary_db(sqlite3 *db, const char *company,
+                                const char *since, struct buf *b,
+                                struct socc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc, first = 1;
+    int64_t uploads = 0, records = 0, n, r;
+
+    if (sqlite3_prepare_v2(db, "SELECT tool_type, count(*), "
+                           "sum(record_count) FROM uploads WHERE status = "
+                           "'stored' AND created_at >= ?1 AND (?2 IS NULL OR "
+                           "company = ?2) GROUP BY tool_type ORDER BY "
+                           "tool_type", -1, &st, NULL))
+        return db_fail(err, db, "prepare");
+    sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
+    if (company)
+        sqlite3_bind_text(st, 2, company, -1, SQLITE_STATIC);
+    buf_adds(b, "{\"company\":");
+    buf_add_json_strz(b, company);
+    buf_adds(b, ",\"since\":");
+    buf_add_json_strz(b, since);
+    buf_adds(b, ",\"by_tool\":[");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 1);
+        r = sqlite3_column_int64(st, 2);
+        buf_adds(b, first ? "{\"tool_type\":" : ",{\"tool_type\":");
+        buf_add_json_strz(b, (const char *)sqlite3_column_text(st, 0));
+        buf_printf(b, ",\"uploads\":%lld,\"records\":%lld}", (long long)n,
+                   (long long)r);
+        uploads += n;
+        records += r;
+        first = 0;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(err, db, "summary");
+    buf_printf(b, "],\"uploads\":%lld,\"records\":%lld}",
+               (long long)uploads, (long long)records);
+    return SOCC_OK;
+}
+
+enum socc_err store_summary_json(struct store *s, const char *company,
+                                 int64_t since_s, struct buf *out,
+                                 struct socc_error *err)
+{
+    char since[32];
+    struct tm tm;
+    time_t t = (time_t)since_s;
+    sqlite3 *db;
+    enum socc_err rc;
+
+    gmtime_r(&t, &tm);
+    strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    db = conn_get(s);
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    rc = summary_db(db, company, since, out, err);
+    conn_put(s, db);
+    return rc;
+}
+

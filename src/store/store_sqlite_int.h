@@ -15,6 +15,9 @@
 /* A pooled connection, or NULL; give it back with store_sqlite_put(). */
 sqlite3 *store_sqlite_get(struct store *s);
 void store_sqlite_put(struct store *s, sqlite3 *db);
+/* Tell the store's observer (caches) that company's data changed; call
+ * after every commit that changes what its readers see. */
+void store_sqlite_written(const char *company);
 /* Log the database error of db and map it to a socc code in *err. */
 enum socc_err store_sqlite_fail(struct socc_error *err, sqlite3 *db,
                                 const char *what);

@@ -499,9 +499,11 @@ enum socc_err store_activate(struct store *s, int64_t id,
         return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
     rc = activate_db(s, db, id, u ? u : &tmp, err);
     store_sqlite_put(s, db);
-    if (rc == SOCC_OK)
+    if (rc == SOCC_OK) {
+        store_sqlite_written((u ? u : &tmp)->company);
         log_event(LOG_INFO, "store", "activated", NULL, "id=%lld",
                   (long long)id);
+    }
     return rc;
 }
 
@@ -588,14 +590,19 @@ enum socc_err store_delete(struct store *s, int64_t id, int64_t *now_active,
 {
     sqlite3 *db = store_sqlite_get(s);
     int64_t heir_id = 0;
+    struct store_upload u;
     enum socc_err rc;
 
     if (!db)
         return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
-    rc = delete_db(s, db, id, &heir_id, err);
+    rc = store_sqlite_upload(db, id, &u, err);   /* its company, for caches */
+    if (rc == SOCC_OK)
+        rc = delete_db(s, db, id, &heir_id, err);
     store_sqlite_put(s, db);
     if (now_active)
         *now_active = heir_id;
+    if (rc == SOCC_OK)
+        store_sqlite_written(u.company);
     if (rc == SOCC_OK)
         log_event(LOG_INFO, "store", "deleted", NULL, "id=%lld active=%lld",
                   (long long)id, (long long)heir_id);

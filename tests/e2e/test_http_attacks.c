@@ -198,7 +198,27 @@ static void test_idle_connections_leave_health_up(void **state)
     }
     n = open_idle(&srv, fds, IDLE_CONNECTIONS, IDLE_SOURCES, 2);
     assert_int_equal(n, IDLE_CONNECTIONS);
-    usleep(300000);
+    /*
+     * Idle means accepted and waiting for body bytes: wait until the
+     * server holds all of them as uploads in flight (each burst request is
+     * authenticated first, which under ASan takes seconds for 1,200), then
+     * time a health check among them.
+     */
+    {
+        struct e2e_resp r;
+        long until = e2e_now_ms() + 30000;
+        long long active = -1;
+
+        while (active < IDLE_CONNECTIONS && e2e_now_ms() < until) {
+            if (e2e_get(&srv, "/api/health", NULL, &r) == CURLE_OK)
+                active = e2e_json_int(strstr(r.body ? r.body : "",
+                                             "\"uploads\""), "active", -1);
+            e2e_resp_free(&r);
+            if (active < IDLE_CONNECTIONS)
+                usleep(100000);
+        }
+        assert_int_equal(active, IDLE_CONNECTIONS);
+    }
     t0 = e2e_now_ms();
     ok = e2e_healthy(&srv);
     ms = e2e_now_ms() - t0;

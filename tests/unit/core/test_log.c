@@ -54,12 +54,54 @@ static void one_line_with_fixed_keys(void **state)
     assert_null(strstr(line, "hidden"));
 }
 
+/* Capture what log_event() writes for one call. */
+static void capture(char *out, size_t n, const char *q)
+{
+    int fds[2], saved;
+    ssize_t k;
+
+    assert_int_equal(pipe(fds), 0);
+    saved = dup(2);
+    dup2(fds[1], 2);
+    log_event(LOG_WARN, "test", "thing", "r-1", "name=%s ms=12 neg=-3 "
+              "ver=1.5 hex=0x1f zero=007 flag", q);
+    dup2(saved, 2);
+    close(saved);
+    close(fds[1]);
+    k = read(fds[0], out, n - 1);
+    close(fds[0]);
+    assert_true(k > 0);
+    out[k] = '\0';
+}
+
+static void json_lines(void **state)
+{
+    char line[1024], q[128];
+    const char *body;
+
+    (void)state;
+    log_set_format(LOG_FORMAT_JSON);
+    log_quote(q, sizeof(q), "a \"b\"\n\xc3\xa9");
+    capture(line, sizeof(line), q);
+    log_set_format(LOG_FORMAT_KV);
+    assert_true(strncmp(line, "{\"ts\":\"20", 9) == 0);
+    body = strstr(line, "\"level\"");
+    assert_non_null(body);
+    assert_string_equal(body, "\"level\":\"warn\",\"mod\":\"test\","
+                        "\"ev\":\"thing\",\"req\":\"r-1\","
+                        "\"name\":\"a \\\"b\\\"\\u000a\xc3\xa9\","
+                        "\"ms\":12,\"neg\":-3,\"ver\":1.5,"
+                        "\"hex\":\"0x1f\",\"zero\":\"007\","
+                        "\"flag\":true}\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(quoting),
         cmocka_unit_test(request_ids),
         cmocka_unit_test(one_line_with_fixed_keys),
+        cmocka_unit_test(json_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

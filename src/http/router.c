@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "http/api_client_errors.h"
+#include "http/api_lookup.h"
 #include "http/api_uploads.h"
 #include "http/respond.h"
 #include "http/static.h"
@@ -165,8 +167,16 @@ static enum MHD_Result api(struct server_req *r, const char *method,
         return is_get(method)
                    ? api_uploads_progress(r, url + sizeof(UPLOADS "/progress"))
                    : wrong_method(r, "GET, HEAD");
+    if (strcmp(url, UPLOADS "/lookup") == 0)
+        return is_get(method) ? api_uploads_lookup(r)
+                              : wrong_method(r, "GET, HEAD");
+    if (strcmp(url, UPLOADS "/companies") == 0)
+        return is_get(method) ? api_uploads_companies(r)
+                              : wrong_method(r, "GET, HEAD");
     if (strncmp(url, UPLOADS "/", sizeof(UPLOADS)) == 0)
         return upload_item(r, method, url + sizeof(UPLOADS));
+    if (strncmp(url, "/api/client-errors", 18) == 0)
+        return api_client_errors(r, method, url + 18);
     if (is_tus(url))
         return tus(r);
     r->close_conn = 1;

@@ -21,6 +21,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "store/migrations.h"
+#include "store/store_int.h"
 
 #define POOL_MAX 16
 /* Record keys: upload_id << 39 | sheet << 28 | ord (see migrations.c). */
@@ -156,6 +157,15 @@ static void conn_put(struct store *s, sqlite3 *db)
     }
     pthread_mutex_unlock(&s->mu);
     sqlite3_close(db);
+}
+
+/* The pool and error mapping for the other store_*.c files (store_int.h). */
+sqlite3 *store_conn_get(struct store *s) { return conn_get(s); }
+void store_conn_put(struct store *s, sqlite3 *db) { conn_put(s, db); }
+enum socc_err store_db_fail(struct socc_error *err, sqlite3 *db,
+                            const char *what)
+{
+    return db_fail(err, db, what);
 }
 
 static int mkdir_p(const char *path)

@@ -23,7 +23,7 @@ export async function run(group, tests, { setup, teardown } = {}) {
   let passed = 0;
   let skipped = 0;
   const failed = [];
-  console.log("[==========] " + group + ": Running " + tests.length + " test(s).");
+  console.log("[==========] Running " + tests.length + " test(s) of " + group + ".");
   let ctx = {};
   try {
     if (setup) ctx = await setup();
@@ -56,7 +56,7 @@ export async function run(group, tests, { setup, teardown } = {}) {
   } catch (e) {
     console.log("[  ERROR   ] teardown: " + (e.stack || e));
   }
-  console.log("[==========] " + group + ": " + tests.length + " test(s) run.");
+  console.log("[==========] " + tests.length + " test(s) run.");
   console.log("[  PASSED  ] " + passed + " test(s).");
   if (skipped) console.log("[  SKIPPED ] " + skipped + " test(s).");
   if (failed.length) {

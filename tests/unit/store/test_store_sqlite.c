@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <time.h>
 
+#include "store/migrations.h"
 #include "store/store.h"
 
 struct fx {
@@ -78,9 +79,11 @@ static void migrated_and_reopened(void **state)
     struct store *again;
     struct socc_error e;
 
-    assert_int_equal(store_schema_version(f->st), 1);
+    /* every migration ran (2: client_errors), and a reopen runs none */
+    assert_true(migrations_count() >= 2);
+    assert_int_equal(store_schema_version(f->st), (int)migrations_count());
     assert_int_equal(store_open(f->dir, &again, &e), SOCC_OK);
-    assert_int_equal(store_schema_version(again), 1);
+    assert_int_equal(store_schema_version(again), (int)migrations_count());
     store_close(again);
 }
 

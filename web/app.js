@@ -44,9 +44,18 @@ async function loadCompanies(list, known) {
   }
 }
 
-function circuitBanner(banner) {
+/**
+ * Say on the page when the breaker is open; once it half-opens, one health
+ * request is the trial, so the page recovers without waiting for the user.
+ * onClosed() runs when it closes again.
+ */
+function circuitBanner(banner, onClosed) {
   let timer = 0;
   breaker.subscribe((state) => {
+    if (state === "half-open") {
+      request("GET", "/api/health", { retry: false, failFast: true }).catch(() => {});
+    }
+    if (state === "closed" && !banner.hidden) onClosed();
     banner.hidden = state === "closed";
     banner.dataset.state = state;
     banner.textContent = state === "open"
@@ -217,7 +226,6 @@ export async function startApp() {
   const boundary = createBoundary({ dev, appRoot });
   boundary.installGlobal();
   mountToasts($("toasts"));
-  circuitBanner($("circuit"));
 
   const form = $("upload-form");
   const companyInput = $("company");
@@ -227,6 +235,8 @@ export async function startApp() {
   const known = new Set();
   const history = createHistory({ section: $("history"), guard: (fn) => boundary.guard("history", fn) });
   let running = false;
+
+  circuitBanner($("circuit"), () => history.reload().catch(() => {}));
 
   const queue = createQueue({
     list: $("queue"),

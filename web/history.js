@@ -65,7 +65,7 @@ export function createHistory({ section, guard }) {
       el("td", { class: "cell-file" }, open),
       el("td", { class: "num", "data-label": "Records", text: countText(u.record_count) }),
       el("td", { "data-label": "SHA-256" }, el("code", { title: u.file_hash, text: (u.file_hash || "").slice(0, 10) })),
-      el("td", { class: "num", "data-label": "Version" }, "v" + u.version + " ", statusBadge(u)),
+      el("td", { "data-label": "Version" }, "v" + u.version + " ", statusBadge(u)),
       el("td", { "data-label": "By", text: u.uploaded_by || "\u2014" }),
       el("td", { "data-label": "Time" }, el("time", { datetime: u.created_at, text: timeText(u.created_at) })));
     return tr;

@@ -231,7 +231,6 @@ const tests = [
     // the server is reading the rows (or receiving them): stop it there
     await page.locator("#queue .progress[data-stage=processing], #queue .progress[data-stage=uploading]")
       .first().waitFor({ timeout: 60000 });
-    await page.waitForTimeout(150);
     await ctx.server.stop("SIGKILL");
     await waitToast(page, "Retrying Upload", 30000);
     await shot(page, "07-retrying");
@@ -248,6 +247,65 @@ const tests = [
     await page.close();
   }],
 
+  ["backoff_retry_after_and_breaker_rules", async (ctx) => {
+    const page = await openPage(ctx);
+    const got = await page.evaluate(async () => {
+      const r = await import("/retry.js");
+      const { CircuitBreaker } = await import("/breaker.js");
+      let now = 0;
+      const b = new CircuitBreaker({ threshold: 2, pauseMs: 1000, now: () => now });
+      const states = [b.state()];
+      b.failure();
+      states.push(b.state());
+      b.failure();
+      states.push(b.state(), b.acquire(), b.waitMs());
+      now = 1000;
+      states.push(b.state(), b.acquire(), b.acquire());
+      b.failure();
+      states.push(b.state());
+      now = 2000;
+      b.acquire();
+      b.success();
+      states.push(b.state(), b.acquire());
+      return {
+        top: [0, 1, 2, 3, 4, 5].map((n) => r.backoffDelay(n, 1000, 10000, () => 0.9999)),
+        low: r.backoffDelay(3, 1000, 10000, () => 0),
+        after: [r.retryAfterMs("7"), r.retryAfterMs("Thu, 01 Jan 1970 00:00:05 GMT", 0),
+                r.retryAfterMs(""), r.retryAfterMs("soon")],
+        retryable: [0, 400, 404, 409, 413, 422, 429, 500, 501, 503, 507].map(r.isRetryableStatus),
+        states,
+      };
+    });
+    // full jitter: uniform below min(max, base * 2^n)
+    assertEqual(got.top.join(","), "999,1999,3999,7999,9999,9999", "backoff caps");
+    assertEqual(got.low, 0, "jitter reaches 0");
+    assertEqual(got.after.join(","), "7000,5000,,", "Retry-After seconds and date");
+    assertEqual(got.retryable.join(","), "true,false,false,false,false,false,true,true,false,true,false",
+                "only network, 429, 500, 502-504 are retried");
+    assertEqual(got.states.join(","), "closed,closed,open,false,1000,half-open,true,false,open,closed,true",
+                "breaker opens, half-opens with one trial, reopens, closes");
+    await page.close();
+  }],
+
+  ["breaker_opens_on_the_page_and_recovers", async (ctx) => {
+    const page = await openPage(ctx);
+    await chooseCompany(page, "Retry Co", "edr");
+    await page.locator("#history tbody tr").first().waitFor();
+    await ctx.server.stop("SIGKILL");
+    // the history's requests fail, are retried, and open the breaker
+    await page.fill("#company", "Nobody Home");
+    const banner = page.locator("#circuit");
+    await banner.waitFor({ state: "visible", timeout: 30000 });
+    assert((await banner.textContent()).includes("not answering"), "banner says so");
+    assertEqual(await banner.getAttribute("data-state"), "open", "open");
+    await shot(page, "09-circuit-open");
+    await ctx.server.start();
+    // after the pause one trial request closes it again, without the user
+    await banner.waitFor({ state: "hidden", timeout: 40000 });
+    await page.locator("[data-role=empty]", { hasText: "No uploads for Nobody Home yet." }).waitFor();
+    await page.close();
+  }],
+
   ["page_error_shows_fallback_and_is_reported", async (ctx) => {
     const page = await openPage(ctx, "?dev=1");
     await page.evaluate(() => window.soccDev.crash("global"));
@@ -261,7 +319,7 @@ const tests = [
     }
     assert((await panel.locator(".dev-details").textContent()).includes("forced error"), "details in dev mode");
     await panel.locator(".report-status[data-state=sent]").waitFor();
-    await shot(page, "09-error-boundary");
+    await shot(page, "10-error-boundary");
     const r = await fetch(ctx.server.base + "/api/client-errors/" + id);
     assertEqual(r.status, 200, "the server holds the report");
     const rep = await r.json();
@@ -295,7 +353,7 @@ const tests = [
     assert(chooser.isMultiple(), "several files may be picked");
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert(width <= 390, "no sideways scrolling at 390 px: " + width);
-    await shot(page, "10-phone");
+    await shot(page, "11-phone");
     await page.close();
   }],
 ];

@@ -276,6 +276,8 @@ static enum MHD_Result one(struct server_req *r, const char *id)
 /*
  * LIMIT: there are no users yet, so anyone who reaches the port can read
  * the reports; the access issue restricts the GETs to administrators.
+ * LIMIT: reports are not rate limited; a flood pushes older ones out of
+ * the table (the newest STORE_CLIENT_ERRORS_MAX stay).
  */
 enum MHD_Result api_client_errors(struct server_req *r, const char *method,
                                   const char *tail)

@@ -68,6 +68,20 @@ static void add_warnings(struct buf *b, const char *warnings)
     buf_addc(b, '}');
 }
 
+/*
+ * The upload's outcome ("done" or an error name): its progress entry ends
+ * now, before the answer is queued, so a poll right after the answer sees
+ * the outcome (the request's state is freed only later).
+ */
+static void post_outcome(struct post *ps, const char *outcome)
+{
+    ps->outcome = outcome;
+    if (ps->up)
+        upload_set_progress(ps->up, NULL);
+    progress_end(ps->prog, outcome);
+    ps->prog = NULL;
+}
+
 static enum MHD_Result post_done(struct server_req *r, struct post *ps)
 {
     struct pipeline_output out;
@@ -77,7 +91,7 @@ static enum MHD_Result post_done(struct server_req *r, struct post *ps)
 
     socc_error_clear(&err);
     e = upload_finish(ps->up, &out, &err);
-    ps->outcome = e == SOCC_OK ? "done" : socc_err_name(e);
+    post_outcome(ps, e == SOCC_OK ? "done" : socc_err_name(e));
     if (e != SOCC_OK)
         return respond_error(r, e, 0, err.detail, out.hint,
                              e == SOCC_E_DUPLICATE_FILE ? &out.existing
@@ -103,7 +117,7 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
         ps->answered = 1;
         r->close_conn = ps->failed != SOCC_OK;
         if (ps->failed != SOCC_OK) {
-            ps->outcome = socc_err_name(ps->failed);
+            post_outcome(ps, socc_err_name(ps->failed));
             return respond_error(r, ps->failed, 0, ps->err.detail, NULL,
                                  NULL);
         }

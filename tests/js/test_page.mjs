@@ -356,6 +356,13 @@ const tests = [
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert(width <= 390, "no sideways scrolling at 390 px: " + width);
     await shot(page, "11-phone");
+    // an upload at this width: queue, stages and toast fit
+    await dropFiles(page, [{ name: "phone-export.csv", csvRows: 50 }]);
+    await page.click("#send");
+    await waitToast(page, "Uploaded");
+    const w2 = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert(w2 <= 390, "no sideways scrolling with a toast: " + w2);
+    await shot(page, "12-phone-uploaded");
     await page.close();
   }],
 ];

@@ -2,7 +2,7 @@
 // upload opened: its sheets and first records.
 
 import { el, countText, sizeText, timeText, msText } from "./dom.js";
-import { getJson } from "./api.js";
+import { ApiError, getJson } from "./api.js";
 
 /** Records shown per sheet when an upload is opened. */
 const FIRST_RECORDS = 10;
@@ -84,9 +84,20 @@ export function createHistory({ section, guard }) {
     return [wrap, note];
   }
 
+  /** Open upload id; a refusal of the server is said in the panel. */
   async function open_(id) {
     detail.hidden = false;
     detail.replaceChildren(el("p", { class: "muted", text: "Loading upload " + id + "\u2026" }));
+    try {
+      await show(id);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      detail.replaceChildren(el("p", { class: "note error", role: "alert",
+                                       text: "Upload " + id + " cannot be shown: " + e.message }));
+    }
+  }
+
+  async function show(id) {
     const u = await getJson("/api/uploads/" + encodeURIComponent(id));
     const close = el("button", { type: "button", class: "icon-btn", "aria-label": "Close upload details" }, "\u00d7");
     close.addEventListener("click", () => {

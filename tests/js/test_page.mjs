@@ -99,8 +99,12 @@ async function openPage(ctx, query = "", viewport = { width: 1280, height: 800 }
   // every toast title ever shown, even one replaced a moment later
   await page.addInitScript(() => {
     window.__toastTitles = [];
+    window.__barLabels = [];
     new MutationObserver((muts) => {
       for (const m of muts) {
+        if (m.target.nodeType === 1 && m.target.classList.contains("bar-label")) {
+          window.__barLabels.push(m.target.textContent);
+        }
         for (const n of m.addedNodes) {
           if (n.nodeType === 1 && n.classList.contains("toast")) {
             window.__toastTitles.push(n.querySelector(".toast-title").textContent);
@@ -198,6 +202,31 @@ const tests = [
     await page.close();
   }],
 
+  ["several_files_queued_and_sent_in_turn", async (ctx) => {
+    const page = await openPage(ctx);
+    const reqs = recordRequests(page);
+    await chooseCompany(page, "Queue Co", "mdm");
+    await dropFiles(page, [{ name: "first.csv", csvRows: 30 }]);
+    await dropFiles(page, [{ name: "second.csv", csvRows: 40 }, { name: "third.csv", csvRows: 50 }]);
+    assertEqual(await page.locator("#queue .item").count(), 3, "three queued");
+    assertEqual((await page.textContent("#send")).trim(), "Upload 3 files", "button counts them");
+    const names = await page.$$eval("#queue .item .file-name", (ns) => ns.map((n) => n.textContent));
+    assertEqual(names.join(","), "first.csv,second.csv,third.csv", "in drop order");
+    await page.click("#send");
+    await page.locator("#queue .item[data-status=done]").nth(2).waitFor({ timeout: 60000 });
+    assertEqual(reqs.filter((r) => r === "POST /api/uploads").length, 3, "three POSTs");
+    const list = await (await fetch(ctx.server.base + "/api/uploads?company=Queue%20Co")).json();
+    assertEqual(list.uploads.map((u) => u.filename + ":" + u.record_count + ":v" + u.version + ":" + u.is_active).join(","),
+                "third.csv:50:v3:true,second.csv:40:v2:false,first.csv:30:v1:false", "stored in turn, versions");
+    await page.locator("#history tbody tr").nth(2).waitFor();
+    const hist = await page.$$eval("#history tbody tr", (rs) => rs.map((r) => r.textContent));
+    assert(hist[0].includes("v3") && hist[0].includes("active"), "newest active: " + hist[0]);
+    assert(hist[1].includes("v2") && hist[1].includes("superseded"), "older superseded: " + hist[1]);
+    await page.click("#clear");
+    assertEqual(await page.locator("#queue .item").count(), 0, "finished ones cleared");
+    await page.close();
+  }],
+
   ["file_over_the_limit_refused_on_drop", async (ctx) => {
     const page = await openPage(ctx);
     await chooseCompany(page, COMPANY);
@@ -242,6 +271,12 @@ const tests = [
     assert(reqs.filter((r) => r === "POST /api/uploads").length >= 2, "the POST was sent again");
     const titles = await toastTitles(page);
     assert(titles.some((t) => /^Retrying Upload \(1\/\d+\)$/.test(t)), "retry toast n/N: " + titles.join(", "));
+    // Uploading showed bytes, percent and speed; Processing the server's rows
+    const labels = await page.evaluate(() => window.__barLabels.slice());
+    assert(labels.some((l) => /^[\d.]+ (KiB|MiB) of 21\.\d MiB \(\d+%\) \u00b7 [\d.]+ (B|KiB|MiB|GiB)\/s$/.test(l)),
+           "bytes, percent, speed: " + labels.filter((l) => l.includes("%")).slice(0, 3).join(" | "));
+    assert(labels.some((l) => /^[1-9][\d,]* rows read so far$/.test(l)),
+           "rows while processing: " + labels.filter((l) => l.includes("rows")).slice(0, 3).join(" | "));
     const list = await (await fetch(ctx.server.base + "/api/uploads?company=Retry%20Co")).json();
     assertEqual(list.total, 1, "one stored upload");
     assertEqual(list.uploads[0].record_count, nrows, "records stored");

@@ -166,7 +166,7 @@ async function sendWithRetry(item, view, ctx) {
         file, company, toolType, token,
         onBytes: (sent, total) => {
           const secs = (performance.now() - began) / 1000;
-          const speed = secs > 0.05 ? sizeText(sent / secs) + "/s" : "";
+          const speed = secs > 0 ? sizeText(Math.round(sent / secs)) + "/s" : "";
           const pct = total ? Math.floor((sent / total) * 100) : 0;
           view.setBar(total ? sent / total : null, sizeText(sent) + " of " + sizeText(total) +
                       " (" + pct + "%)" + (speed ? " \u00b7 " + speed : ""));

@@ -228,6 +228,26 @@ const tests = [
     await page.close();
   }],
 
+  ["corrupted_file_refused_once_not_retried", async (ctx) => {
+    const page = await openPage(ctx);
+    const reqs = recordRequests(page);
+    await chooseCompany(page, COMPANY);
+    const broken = Buffer.concat([Buffer.from("PK\x03\x04", "latin1"), Buffer.alloc(300)]);
+    await dropFiles(page, [{ name: "broken.xlsx", base64: broken.toString("base64") }]);
+    await page.click("#send");
+    const t = await waitToast(page, "Corrupted File");
+    const text = await t.textContent();
+    assert(text.includes("broken.xlsx") && text.includes("damaged"), "the server's message: " + text);
+    assert(text.includes("export the file again"), "the server's hint: " + text);
+    await page.locator("#queue .item[data-status=failed]").waitFor();
+    await page.waitForTimeout(500);
+    assertEqual(reqs.filter((r) => r === "POST /api/uploads").length, 1, "a 422 is not retried");
+    const titles = await toastTitles(page);
+    assert(!titles.some((x) => x.startsWith("Retrying")), "no retry toast");
+    await shot(page, "06-corrupted");
+    await page.close();
+  }],
+
   ["file_over_the_limit_refused_on_drop", async (ctx) => {
     const page = await openPage(ctx);
     // the history follows the company field: let that request go first
@@ -251,7 +271,7 @@ const tests = [
     assert(await page.isDisabled("#send"), "upload button disabled");
     await page.waitForTimeout(300);
     assertEqual(reqs.length, 0, "no request after the drop: " + reqs.join(", "));
-    await shot(page, "06-too-large");
+    await shot(page, "06-too-large-refused");
     await page.close();
   }],
 

@@ -8,7 +8,7 @@ import { randomId } from "./dom.js";
 /** Longest a whole upload POST (sending and processing) may take. */
 export const UPLOAD_TIMEOUT_MS = 10 * 60 * 1000;
 /** How often the server's progress is asked for. */
-export const POLL_MS = 250;
+export const POLL_MS = 150;
 
 export function newUploadToken() {
   return "u" + randomId(15);

@@ -17,16 +17,10 @@ fi
 
 passed=0 failed=0 skipped=0
 log=$(mktemp)
-# node tests (tests/js/*.test.mjs) print the same cmocka-style lines
-for t in tests/js/*.test.mjs; do
-    [ -f "$t" ] && set -- "$@" "$t"
-done
-for t in "$@"; do
-    echo "== $t"
-    case "$t" in
-    *.mjs) node "$t" >"$log" 2>&1 ;;
-    *) "$t" >"$log" 2>&1 ;;
-    esac
+# Run one test program ("$@"), add its cmocka-style counts.
+run_counted() {
+    echo "== $*"
+    "$@" >"$log" 2>&1
     rc=$?
     cat "$log"
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
@@ -34,12 +28,20 @@ for t in "$@"; do
     s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
     run=$(sed -n 's/^\[==========\] \([0-9]*\) test.*run.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        # the binary died (sanitizer, crash) before cmocka could count
-        echo "!! $t exited $rc"
+        # the program died (sanitizer, crash) before it could count
+        echo "!! $* exited $rc"
         f=$((run - p - s))
         [ "$f" -le 0 ] && f=1
     fi
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+for t in "$@"; do
+    run_counted "$t"
+done
+# the page in a real browser and other node tests: tests/js/test_*.mjs
+for t in tests/js/test_*.mjs; do
+    [ -f "$t" ] || continue
+    run_counted node "$t"
 done
 rm -f "$log"
 

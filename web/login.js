@@ -40,8 +40,15 @@ XMLHttpRequest.prototype.send = function (body) {
 };
 
 // For other modules: import { csrfToken, authReady } from "/login.js".
+let me = null;
 export function csrfToken() { return csrf; }
 export const authReady = ready;
+/** True once GET /api/auth/me answered a signed-in user. */
+export function signedIn() { return me !== null; }
+/** The signed-in user's role ("super_admin", "admin", "analyst"), or "". */
+export function myRole() { return (me && me.user && me.user.role) || ""; }
+/** The companies the signed-in user may use ([] for every company). */
+export function myCompanies() { return (me && me.companies) || []; }
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -131,15 +138,6 @@ function showUser(me) {
   bar.append(out);
   const header = document.querySelector("header") || document.body;
   header.append(bar);
-  const company = document.getElementById("company");
-  if (company && Array.isArray(me.companies)) {
-    const list = el("datalist");
-    list.id = "company-list";
-    for (const c of me.companies) list.append(new Option(c, c));
-    document.body.append(list);
-    company.setAttribute("list", "company-list");
-    if (me.companies.length === 1 && !company.value) company.value = me.companies[0];
-  }
 }
 
 async function start() {
@@ -148,7 +146,7 @@ async function start() {
     if (res.status === 401) {
       showLogin();
     } else if (res.ok) {
-      const me = await res.json();
+      me = await res.json();
       csrf = me.csrf_token || null;
       showUser(me);
     }

@@ -94,6 +94,20 @@ static void audit_upload(struct server_req *r, const char *company,
     audit_record(r->app->store, &a);
 }
 
+/*
+ * The upload's outcome ("done" or an error name): its progress entry ends
+ * now, before the answer is queued, so a poll right after the answer sees
+ * the outcome (the request's state is freed only later).
+ */
+static void post_outcome(struct post *ps, const char *outcome)
+{
+    ps->outcome = outcome;
+    if (ps->up)
+        upload_set_progress(ps->up, NULL);
+    progress_end(ps->prog, outcome);
+    ps->prog = NULL;
+}
+
 static enum MHD_Result post_done(struct server_req *r, struct post *ps)
 {
     struct pipeline_output out;
@@ -103,7 +117,7 @@ static enum MHD_Result post_done(struct server_req *r, struct post *ps)
 
     socc_error_clear(&err);
     e = upload_finish(ps->up, &out, &err);
-    ps->outcome = e == SOCC_OK ? "done" : socc_err_name(e);
+    post_outcome(ps, e == SOCC_OK ? "done" : socc_err_name(e));
     audit_upload(r, upload_company(ps->up), e, out.upload.id);
     if (e != SOCC_OK)
         return respond_error(r, e, 0, err.detail, out.hint,
@@ -123,7 +137,6 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
                                  size_t *size)
 {
     struct post *ps = r->state;
-    enum MHD_Result res;
 
     if (*size == 0) {
         if (ps->answered)
@@ -133,16 +146,11 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
         if (ps->failed == SOCC_E_ACCESS_DENIED)
             audit_upload(r, ps->company, ps->failed, 0);
         if (ps->failed != SOCC_OK) {
-            ps->outcome = socc_err_name(ps->failed);
-            res = respond_error(r, ps->failed, 0, ps->err.detail, NULL,
-                                NULL);
-        } else {
-            res = post_done(r, ps);
+            post_outcome(ps, socc_err_name(ps->failed));
+            return respond_error(r, ps->failed, 0, ps->err.detail, NULL,
+                                 NULL);
         }
-        /* before the answer leaves: a poll right after it sees the end */
-        progress_end(ps->prog, ps->outcome ? ps->outcome : "INTERNAL");
-        ps->prog = NULL;
-        return res;
+        return post_done(r, ps);
     }
     r->bytes_in += *size;
     progress_bytes(ps->prog, r->bytes_in, ps->declared);

@@ -70,9 +70,9 @@ enum MHD_Result respond_json(struct server_req *r, unsigned status,
     return respond_queue(r, status, resp, len);
 }
 
-static void add_existing(struct buf *out, const struct store_upload *u)
+void respond_existing_json(struct buf *out, const struct store_upload *u)
 {
-    buf_adds(out, ",\"existing\":{\"id\":");
+    buf_adds(out, "{\"id\":");
     buf_add_i64(out, u->id);
     buf_adds(out, ",\"filename\":");
     buf_add_json_strz(out, u->filename);
@@ -88,6 +88,12 @@ static void add_existing(struct buf *out, const struct store_upload *u)
     buf_add_i64(out, u->version);
     buf_printf(out, ",\"is_active\":%s", u->is_active ? "true" : "false");
     buf_addc(out, '}');
+}
+
+static void add_existing(struct buf *out, const struct store_upload *u)
+{
+    buf_adds(out, ",\"existing\":");
+    respond_existing_json(out, u);
 }
 
 void respond_error_json(struct buf *out, const char *req_id,

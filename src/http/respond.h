@@ -35,6 +35,11 @@ enum MHD_Result respond_error(struct server_req *r, enum socc_err code,
                               unsigned status, const char *detail,
                               const char *hint,
                               const struct store_upload *existing);
+/*
+ * Append the "existing" object of a duplicate (id, filename, tool_type,
+ * uploaded_at, uploaded_by, record_count, version) for upload u.
+ */
+void respond_existing_json(struct buf *out, const struct store_upload *u);
 /* Append the JSON error object (no trailing newline) to out. */
 void respond_error_json(struct buf *out, const char *req_id,
                         enum socc_err code, const char *detail,

@@ -7,8 +7,10 @@
 #include "core/buf.h"
 #include "http/api_admin.h"
 #include "http/api_auth.h"
-#include "http/api_tus.h"
+#include "http/api_client_errors.h"
+#include "http/api_lookup.h"
 #include "http/api_ops.h"
+#include "http/api_tus.h"
 #include "http/api_uploads.h"
 #include "http/api_versions.h"
 #include "http/authz.h"
@@ -173,11 +175,19 @@ static enum MHD_Result api(struct server_req *r, const char *method,
         return is_get(method)
                    ? api_uploads_progress(r, url + sizeof(UPLOADS "/progress"))
                    : wrong_method(r, "GET, HEAD");
+    if (strcmp(url, UPLOADS "/lookup") == 0)
+        return is_get(method) ? api_uploads_lookup(r)
+                              : wrong_method(r, "GET, HEAD");
+    if (strcmp(url, UPLOADS "/companies") == 0)
+        return is_get(method) ? api_uploads_companies(r)
+                              : wrong_method(r, "GET, HEAD");
     if (strncmp(url, UPLOADS "/", sizeof(UPLOADS)) == 0)
         return upload_item(r, method, url + sizeof(UPLOADS));
     if (strncmp(url, "/api/versions", 13) == 0 &&
         (url[13] == '\0' || url[13] == '/'))
         return api_versions_route(r, method, url);
+    if (strncmp(url, "/api/client-errors", 18) == 0)
+        return api_client_errors(r, method, url + 18);
     if (is_tus(url))
         return api_tus(r, method, url);
     r->close_conn = 1;

@@ -152,6 +152,21 @@ static const char *const steps[] = {
     ");"
     "CREATE INDEX login_attempts_account ON login_attempts(account, at);"
     "CREATE INDEX login_attempts_address ON login_attempts(address, at);",
+    /*
+     * 4: errors the page reports (POST /api/client-errors).  seq orders
+     * them and lets the oldest go once the table holds its maximum.
+     */
+    "CREATE TABLE client_errors ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  message TEXT NOT NULL,"
+    "  stack TEXT NOT NULL DEFAULT '',"
+    "  page TEXT NOT NULL DEFAULT '',"
+    "  user_agent TEXT NOT NULL DEFAULT '',"
+    "  occurred_at TEXT NOT NULL DEFAULT '',"
+    "  received_at TEXT NOT NULL,"
+    "  request_id TEXT NOT NULL DEFAULT ''"
+    ");",
 };
 
 size_t migrations_count(void) { return sizeof(steps) / sizeof(steps[0]); }

@@ -331,4 +331,46 @@ enum socc_err store_writer_commit(struct store_writer *w, int64_t processing_ms,
 /* Roll back and free; NULL is fine. */
 void store_writer_abort(struct store_writer *w);
 
+/* ---- companies (store_companies.c) ---- */
+
+/*
+ * Append {"companies":[{"name":"acme","uploads":3,
+ * "last_upload_at":"..."},...]}: every company with a stored upload, by
+ * name; only those in the JSON array of names only (NULL: all).
+ */
+enum socc_err store_companies_json(struct store *s, const char *only,
+                                   struct buf *out, struct socc_error *err);
+
+/* ---- errors reported by the page (store_client_errors.c) ---- */
+
+/* The table keeps the newest this many reports; older ones go. */
+#define STORE_CLIENT_ERRORS_MAX 1000
+
+/* One report; every string borrowed, NUL-terminated, "" when unknown. */
+struct store_client_error {
+    const char *id;            /* the page's error id, unique */
+    const char *message;
+    const char *stack;
+    const char *page;          /* the page's address */
+    const char *user_agent;
+    const char *occurred_at;   /* the page's clock, as it sent it */
+    const char *request_id;    /* of the POST that brought it */
+};
+
+/*
+ * Store e (received now) unless its id is stored already: *created says
+ * which.  Keeps at most STORE_CLIENT_ERRORS_MAX reports.
+ */
+enum socc_err store_client_error_add(struct store *s,
+                                     const struct store_client_error *e,
+                                     int *created, struct socc_error *err);
+/* Append the report with this id as a JSON object; NOT_FOUND when none. */
+enum socc_err store_client_error_json(struct store *s, const char *id,
+                                      struct buf *out,
+                                      struct socc_error *err);
+/* Append {"client_errors":[...newest first...],"total":N}. */
+enum socc_err store_client_errors_json(struct store *s, int64_t limit,
+                                       struct buf *out,
+                                       struct socc_error *err);
+
 #endif

@@ -103,7 +103,7 @@ static void test_config_and_page(void **state)
     e2e_get(&srv, "/", NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.ctype, "text/html"));
-    assert_non_null(strstr(r.body, "app.js"));
+    assert_non_null(strstr(r.body, "/main.js"));
     e2e_resp_free(&r);
     e2e_get(&srv, "/app.js", NULL, &r);
     assert_int_equal(r.status, 200);

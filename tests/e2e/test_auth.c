@@ -465,6 +465,22 @@ static void test_other_company_versions_tus_progress(void **state)
            NULL);
     expect(&bob, "GET", "/api/uploads/progress/alice-prog-1", NULL, 404,
            "NOT_FOUND");
+
+    /* the page's helpers: lookup by hash, company list, error reports */
+    snprintf(path, sizeof(path), "/api/uploads/lookup?company=acme&sha256="
+             "%064d", 0);
+    expect(&bob, "GET", path, NULL, 403, "ACCESS_DENIED");
+    call(&bob, "GET", "/api/uploads/companies", NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"globex\""));
+    assert_null(strstr(r.body, "acme"));
+    e2e_resp_free(&r);
+    expect(&bob, "POST", "/api/client-errors",
+           "{\"id\":\"bob-err-0001\",\"message\":\"x\"}", 201, NULL);
+    expect(&bob, "GET", "/api/client-errors", NULL, 403, "ACCESS_DENIED");
+    expect(&bob, "GET", "/api/client-errors/bob-err-0001", NULL, 403,
+           "ACCESS_DENIED");
+    expect(&srv, "GET", "/api/client-errors/bob-err-0001", NULL, 200, NULL);
 }
 
 /* ---- roles ------------------------------------------------------------------ */

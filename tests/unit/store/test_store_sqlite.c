@@ -79,6 +79,7 @@ static void migrated_and_reopened(void **state)
     struct store *again;
     struct socc_error e;
 
+    /* every migration ran (2: client_errors), and a reopen runs none */
     assert_true(migrations_count() >= 2);
     assert_int_equal(store_schema_version(f->st), (int)migrations_count());
     assert_int_equal(store_open(f->dir, &again, &e), SOCC_OK);

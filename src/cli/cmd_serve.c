@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/config.h"
 #include "core/err.h"
@@ -67,6 +68,35 @@ static int wait_for_stop(const sigset_t *set)
     return sig;
 }
 
+static long long mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Graceful stop: refuse new work, give running uploads until the
+ * deadline (a second signal cuts it short), then stop, which aborts
+ * what is left.  The store's checkpointer folds the WAL in at close.
+ */
+static void drain(struct server *srv, const sigset_t *set)
+{
+    long long until = mono_ms() + server_shutdown_ms(srv), t0 = mono_ms();
+    struct timespec tick = { 0, 50 * 1000000L };
+    int again = 0, waited;
+
+    server_quiesce(srv);
+    while (server_busy(srv) && mono_ms() < until && !again)
+        again = sigtimedwait(set, NULL, &tick) > 0;
+    waited = server_busy(srv);
+    log_event(waited ? LOG_WARN : LOG_INFO, "http", "drained", NULL,
+              "ms=%lld aborted=%d second_signal=%d", mono_ms() - t0, waited,
+              again);
+    server_stop(srv);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     struct config cfg;
@@ -94,6 +124,11 @@ int cmd_serve(int argc, char **argv)
         rc = fail(&err);
         goto out;
     }
+    if (store_lock_dir(st, &err) != SOCC_OK) {
+        rc = fail(&err);
+        goto out_store;
+    }
+    store_sweep_blobs(st);
     if (store_start_checkpointer(st, CHECKPOINT_MS) != 0)
         log_event(LOG_WARN, "http", "checkpointer_failed", NULL,
                   "interval_ms=%u", CHECKPOINT_MS);
@@ -108,7 +143,7 @@ int cmd_serve(int argc, char **argv)
     sig = wait_for_stop(&set);
     log_event(LOG_INFO, "http", "stopping", NULL, "signal=%s",
               sig == SIGINT ? "SIGINT" : "SIGTERM");
-    server_stop(srv);
+    drain(srv, &set);
     log_event(LOG_INFO, "http", "stopped", NULL, "port=%u", port);
 
 out_store:

@@ -1,5 +1,6 @@
 #include "respond.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,12 @@ static void add_headers(struct server_req *r, struct MHD_Response *resp)
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (r->allow)
         MHD_add_response_header(resp, "Allow", r->allow);
-    if (r->close_conn)
+    if (r->retry_after) {
+        char secs[16];
+        snprintf(secs, sizeof(secs), "%u", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", secs);
+    }
+    if (r->close_conn || server_draining())
         MHD_add_response_header(resp, "Connection", "close");
 }
 

@@ -48,6 +48,21 @@ static const char *const steps[] = {
     "  row_num INTEGER NOT NULL,"
     "  cells TEXT NOT NULL"
     ");",
+    /*
+     * 2: the first answer to each (company, Idempotency-Key) of
+     * POST /api/uploads, replayed to a retry while younger than
+     * SOCC_IDEMPOTENCY_TTL.  created_at is Unix seconds.
+     */
+    "CREATE TABLE idempotency ("
+    "  company TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  fingerprint TEXT NOT NULL CHECK (length(fingerprint) = 64),"
+    "  status INTEGER NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (company, key)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX idempotency_created ON idempotency(created_at);",
 };
 
 size_t migrations_count(void) { return sizeof(steps) / sizeof(steps[0]); }

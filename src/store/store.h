@@ -101,6 +101,19 @@ int store_tmp_create(struct store *s, const char *prefix, char *path,
  */
 int store_sweep_tmp(struct store *s, long max_age_s);
 
+/*
+ * Claim the data directory for this process (flock on serve.lock, held
+ * until store_close()): UNAVAILABLE when another socc serve has it.
+ * `socc ingest` does not claim it and may run beside a server.
+ */
+enum socc_err store_lock_dir(struct store *s, struct socc_error *err);
+/*
+ * Remove blobs no upload row names: a crash between a blob's rename and
+ * its transaction's commit leaves one.  Runs under the database's write
+ * lock, so no writer of any process is mid-way.  How many went, or -1.
+ */
+int store_sweep_blobs(struct store *s);
+
 /* ---- reads ---- */
 
 enum socc_err store_get_upload(struct store *s, int64_t id,
@@ -124,6 +137,27 @@ enum socc_err store_list_json(struct store *s, const struct store_filter *f,
 enum socc_err store_records_json(struct store *s, int64_t upload_id,
                                  int sheet, int64_t limit, int64_t offset,
                                  struct buf *out, struct socc_error *err);
+
+/* ---- idempotency: first answers to retried requests ---- */
+
+/*
+ * The answer kept for (company, key) if it was kept at or after
+ * not_before (Unix seconds): its request fingerprint (SHA-256 hex),
+ * HTTP status and body (appended to body).  NOT_FOUND when none.
+ */
+enum socc_err store_idem_get(struct store *s, const char *company,
+                             const char *key, int64_t not_before,
+                             char fingerprint[65], unsigned *status,
+                             struct buf *body, struct socc_error *err);
+/*
+ * Keep the answer for (company, key) as of now (Unix seconds), replacing
+ * an older one, and drop answers kept before expire_before.
+ */
+enum socc_err store_idem_put(struct store *s, const char *company,
+                             const char *key, const char *fingerprint,
+                             unsigned status, const char *body, size_t len,
+                             int64_t now, int64_t expire_before,
+                             struct socc_error *err);
 
 /* ---- writes: one upload in one transaction ---- */
 

@@ -214,12 +214,13 @@ static inline int f_db_consistent(const char *dir)
         "SELECT count(*) FROM records WHERE (id >> 39) NOT IN "
         "(SELECT id FROM uploads)",
         "SELECT count(*) FROM uploads u WHERE record_count <> (SELECT "
-        "count(*) FROM records r WHERE r.id >> 39 = u.id)",
+        "count(*) FROM records r WHERE r.id BETWEEN u.id << 39 AND "
+        "(u.id << 39) + (1 << 39) - 1)",
         "SELECT count(*) FROM uploads u WHERE sheet_count <> (SELECT "
         "count(*) FROM sheets s WHERE s.upload_id = u.id)",
         "SELECT count(*) FROM sheets s WHERE row_count <> (SELECT count(*) "
-        "FROM records r WHERE r.id >> 39 = s.upload_id AND "
-        "((r.id >> 28) & 2047) = s.idx)",
+        "FROM records r WHERE r.id BETWEEN ((s.upload_id << 39) | (s.idx << 28))"
+        " AND ((s.upload_id << 39) | (s.idx << 28)) + (1 << 28) - 1)",
     };
     char path[600], blob[800], got[65];
     sqlite3 *db = NULL;

@@ -38,6 +38,18 @@ struct post {
 /* Body bytes read and dropped after an error before the connection is cut. */
 #define DISCARD_MAX (64u * 1024u * 1024u)
 
+/*
+ * The request's answer is decided: let a retry with the key in.  Before
+ * the answer reaches the client, so the client's next try never finds its
+ * own finished request still running.
+ */
+static void release_key(struct post *ps)
+{
+    if (ps->idem_claimed)
+        idem_release(ps->idem_key);
+    ps->idem_claimed = 0;
+}
+
 static void post_free(void *p)
 {
     struct post *ps = p;
@@ -46,8 +58,7 @@ static void post_free(void *p)
         return;
     upload_free(ps->up);
     progress_end(ps->prog, ps->outcome ? ps->outcome : "UPLOAD_INCOMPLETE");
-    if (ps->idem_claimed)
-        idem_release(ps->idem_key);
+    release_key(ps);
     free(ps);
 }
 
@@ -144,8 +155,10 @@ static enum MHD_Result post_done(struct server_req *r, struct post *ps)
     struct buf b;
     enum socc_err e;
 
-    if (idem_answered(r, ps, &mr))
+    if (idem_answered(r, ps, &mr)) {
+        release_key(ps);
         return mr;
+    }
     socc_error_clear(&err);
     buf_init(&b);
     e = upload_finish(ps->up, &out, &err);
@@ -163,6 +176,7 @@ static enum MHD_Result post_done(struct server_req *r, struct post *ps)
         status = (unsigned)socc_err_http(e);
     }
     idem_keep(r, ps, status, &b);
+    release_key(ps);
     return respond_json(r, status, &b);
 }
 
@@ -178,6 +192,7 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
         r->close_conn = ps->failed != SOCC_OK;
         if (ps->failed != SOCC_OK) {
             ps->outcome = socc_err_name(ps->failed);
+            release_key(ps);
             return respond_error(r, ps->failed, 0, ps->err.detail, NULL,
                                  NULL);
         }

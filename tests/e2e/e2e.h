@@ -187,6 +187,8 @@ struct e2e_resp {
     char req_id[80];       /* X-Request-Id, "" when absent */
     char disposition[600]; /* Content-Disposition, "" when absent */
     char ctype[128];       /* Content-Type */
+    char replayed[16];     /* Idempotent-Replayed, "" when absent */
+    char retry_after[16];  /* Retry-After, "" when absent */
 };
 
 static size_t e2e_on_body(char *p, size_t size, size_t n, void *ud)
@@ -233,6 +235,10 @@ static size_t e2e_on_header(char *p, size_t size, size_t n, void *ud)
     e2e_keep_header(p, size * n, "content-disposition:", r->disposition,
                     sizeof(r->disposition));
     e2e_keep_header(p, size * n, "content-type:", r->ctype, sizeof(r->ctype));
+    e2e_keep_header(p, size * n, "idempotent-replayed:", r->replayed,
+                    sizeof(r->replayed));
+    e2e_keep_header(p, size * n, "retry-after:", r->retry_after,
+                    sizeof(r->retry_after));
     return size * n;
 }
 

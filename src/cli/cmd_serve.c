@@ -80,6 +80,8 @@ static long long mono_ms(void)
  * Graceful stop: refuse new work, give running uploads until the
  * deadline (a second signal cuts it short), then stop, which aborts
  * what is left.  The store's checkpointer folds the WAL in at close.
+ * LIMIT: only uploads are waited for; a download still running when the
+ * uploads are done is cut.
  */
 static void drain(struct server *srv, const sigset_t *set)
 {

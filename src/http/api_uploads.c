@@ -128,7 +128,11 @@ static int idem_answered(struct server_req *r, struct post *ps,
     return 1;
 }
 
-/* Keep the answer in b (status below 500) for retries with the key. */
+/*
+ * Keep the answer in b (status below 500) for retries with the key.
+ * LIMIT: a write of its own after the upload's commit; a crash between
+ * them leaves a retry answered 409 DUPLICATE_FILE naming the upload.
+ */
 static void idem_keep(struct server_req *r, struct post *ps, unsigned status,
                       const struct buf *b)
 {

@@ -40,6 +40,10 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * LIMIT: a cut connection gets no answer (no 408): libmicrohttpd owns the
+ * socket, and only shutdown(2) from outside its thread is safe.
+ */
 static void kick(struct guard_conn *c, const char *why)
 {
     c->kicked = 1;

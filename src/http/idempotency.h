@@ -26,8 +26,8 @@
 int idem_key_ok(const char *key);
 /*
  * Mark key as running in this process: 0, or -1 when it runs already.
- * Keys are compared alone, since the company is in the body: the same key
- * from two companies at the same moment waits for the first.
+ * LIMIT: keys are compared alone, since the company is in the body: the
+ * same key from two companies at the same moment is 409 for the second.
  */
 int idem_claim(const char *key);
 /* The request with key ended (claimed by idem_claim()). */

@@ -511,9 +511,10 @@ static int env_uint(const char *name, unsigned def, unsigned lo, unsigned hi,
 }
 
 /*
- * LIMIT: when every connection slot is taken (addresses past the per-IP
- * limit can still fill them), new connections wait in the listen backlog
- * until one closes, at most SOCC_CONNECTION_TIMEOUT seconds.
+ * LIMIT: past SOCC_MAX_CONNECTIONS, OVERFLOW_CONNS more connections are
+ * accepted and answered 503; when those are taken too (a flood from many
+ * addresses), new connections wait in the listen backlog until one
+ * closes, at most SOCC_HEADER_TIMEOUT seconds.
  *
  * Connections in all: two descriptors each (the socket, and an upload's
  * temp file or a download's blob), FD_RESERVE kept back for the store.

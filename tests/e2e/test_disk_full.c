@@ -63,8 +63,9 @@ static void ballast(const char *name, long long leave)
 static int setup(void **state)
 {
     char env_dir[320];
+    /* info: last_stage() reads the upload_rejected lines */
     const char *env[] = { "SOCC_DATA_DIR", env_dir, "SOCC_TMP_GRACE", "0",
-                          NULL };
+                          "SOCC_LOG_LEVEL", "info", NULL };
 
     (void)state;
     memset(&srv, 0, sizeof(srv));

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <time.h>
 
+#include "store/migrations.h"
 #include "store/store.h"
 
 struct fx {
@@ -78,9 +79,9 @@ static void migrated_and_reopened(void **state)
     struct store *again;
     struct socc_error e;
 
-    assert_int_equal(store_schema_version(f->st), 1);
+    assert_int_equal(store_schema_version(f->st), (int)migrations_count());
     assert_int_equal(store_open(f->dir, &again, &e), SOCC_OK);
-    assert_int_equal(store_schema_version(again), 1);
+    assert_int_equal(store_schema_version(again), (int)migrations_count());
     store_close(again);
 }
 
@@ -387,9 +388,93 @@ static void grace_period_from_env(void **state)
     close(fd);
 }
 
+/* Kept answers: read back while young, gone once expired, replaced. */
+static void idempotency_answers(void **state)
+{
+    struct fx *f = *state;
+    struct socc_error e;
+    char fp[65], want[65];
+    unsigned status = 0;
+    struct buf b;
+
+    memset(want, 'a', 64);
+    want[64] = '\0';
+    buf_init(&b);
+    assert_int_equal(store_idem_get(f->st, "acme", "k1", 0, fp, &status, &b,
+                                    &e), SOCC_E_NOT_FOUND);
+    assert_int_equal(store_idem_put(f->st, "acme", "k1", want, 201,
+                                    "{\"id\":1}", 8, 1000, 0, &e), SOCC_OK);
+    assert_int_equal(store_idem_get(f->st, "acme", "k1", 1000, fp, &status,
+                                    &b, &e), SOCC_OK);
+    assert_string_equal(fp, want);
+    assert_int_equal(status, 201);
+    assert_int_equal(b.len, 8);
+    assert_memory_equal(b.data, "{\"id\":1}", 8);
+    /* per company, and too old for a later not_before */
+    assert_int_equal(store_idem_get(f->st, "other", "k1", 0, fp, &status,
+                                    &b, &e), SOCC_E_NOT_FOUND);
+    assert_int_equal(store_idem_get(f->st, "acme", "k1", 1001, fp, &status,
+                                    &b, &e), SOCC_E_NOT_FOUND);
+    /* a later put drops answers kept before expire_before */
+    assert_int_equal(store_idem_put(f->st, "acme", "k2", want, 422, "{}", 2,
+                                    5000, 4000, &e), SOCC_OK);
+    assert_int_equal(store_idem_get(f->st, "acme", "k1", 0, fp, &status, &b,
+                                    &e), SOCC_E_NOT_FOUND);
+    buf_release(&b);
+}
+
+/* A blob no row names goes; the blob of a stored upload stays. */
+static void unreferenced_blobs_swept(void **state)
+{
+    struct fx *f = *state;
+    char keep[1300], orphan[1300], dir[1300], hash[65];
+    struct stat sb;
+    FILE *fp;
+
+    put(f->st, "acme", "siem", "b");
+    memset(hash, 'b', 64);
+    hash[64] = '\0';
+    store_blob_path(f->st, hash, keep, sizeof(keep));
+    snprintf(dir, sizeof(dir), "%s/blobs/bb", f->dir);
+    mkdir(dir, 0750);
+    fp = fopen(keep, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    memset(hash, 'c', 64);
+    store_blob_path(f->st, hash, orphan, sizeof(orphan));
+    snprintf(dir, sizeof(dir), "%s/blobs/cc", f->dir);
+    mkdir(dir, 0750);
+    fp = fopen(orphan, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(store_sweep_blobs(f->st), 1);
+    assert_int_equal(stat(keep, &sb), 0);
+    assert_int_not_equal(stat(orphan, &sb), 0);
+    assert_int_equal(store_sweep_blobs(f->st), 0);
+}
+
+/* A second claim of the data dir is UNAVAILABLE while the first holds. */
+static void data_dir_locked_once(void **state)
+{
+    struct fx *f = *state;
+    struct store *again;
+    struct socc_error e;
+
+    assert_int_equal(store_lock_dir(f->st, &e), SOCC_OK);
+    assert_int_equal(store_open(f->dir, &again, &e), SOCC_OK);
+    assert_int_equal(store_lock_dir(again, &e), SOCC_E_UNAVAILABLE);
+    assert_non_null(strstr(e.detail, "served by another socc process"));
+    store_close(again);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(idempotency_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(unreferenced_blobs_swept, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(data_dir_locked_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(migrated_and_reopened, setup, teardown),
         cmocka_unit_test_setup_teardown(write_and_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(sparse_rows_and_pages, setup,

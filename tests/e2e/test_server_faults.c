@@ -352,6 +352,63 @@ static void test_sigterm_deadline_aborts_upload(void **state)
     free(body);
 }
 
+/* 1 when the server's log holds ev (waits up to 20 s). */
+static int logged(const struct e2e_server *s, const char *ev)
+{
+    char path[400], line[2048];
+    long until = e2e_now_ms() + 20000;
+    int seen = 0;
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/serve.log", s->dir);
+    while (!seen && e2e_now_ms() < until) {
+        fp = fopen(path, "r");
+        while (fp && !seen && fgets(line, sizeof(line), fp))
+            seen = strstr(line, ev) != NULL;
+        if (fp)
+            fclose(fp);
+        if (!seen)
+            usleep(10000);
+    }
+    return seen;
+}
+
+/*
+ * SIGTERM with SOCC_SHUTDOWN_TIMEOUT=1 while a large upload is being
+ * parsed (received whole, several seconds of work): the pipeline gives
+ * up at the deadline, the process exits 0 soon after, nothing stored.
+ */
+static void test_sigterm_deadline_aborts_processing(void **state)
+{
+    static const char *const env[] = { "SOCC_SHUTDOWN_TIMEOUT", "1",
+                                       "SOCC_LOG_LEVEL", "info", NULL };
+    struct e2e_server s;
+    char *csv, *body;
+    size_t clen, blen;
+    long took;
+    int fd, rc;
+
+    (void)state;
+    assert_int_equal(e2e_start(&s, env), 0);
+    csv = csv_rows(600000, &clen);
+    body = f_body("parse", "siem", "p.csv", csv, clen, &blen);
+    fd = upload_started(&s, body, blen, blen, NULL);
+    assert_true(logged(&s, "ev=upload_received"));
+    rc = f_signal_wait(&s, SIGTERM, 15000, &took);
+    print_message("exit %d after %ld ms\n", rc, took);
+    assert_int_equal(rc, 0);
+    assert_true(took < 4000);
+    close(fd);
+    assert_true(logged(&s, "aborted=1"));
+    assert_int_equal(f_db_int(s.dir, "SELECT count(*) FROM uploads"), 0);
+    assert_int_equal(f_count_files(s.dir, "tmp"), 0);
+    assert_int_equal(f_count_blobs(s.dir), 0);
+    assert_int_equal(f_db_consistent(s.dir), 0);
+    f_rmdir(s.dir);
+    free(csv);
+    free(body);
+}
+
 /* A second server on a data dir that one serves: refused, one line. */
 static void test_second_server_refused(void **state)
 {
@@ -390,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_sigterm_slow_upload_finishes),
         cmocka_unit_test(test_sigint_slow_upload_finishes),
         cmocka_unit_test(test_sigterm_deadline_aborts_upload),
+        cmocka_unit_test(test_sigterm_deadline_aborts_processing),
         cmocka_unit_test(test_second_server_refused),
     };
     int rc;

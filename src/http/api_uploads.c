@@ -39,12 +39,15 @@ struct post {
 #define DISCARD_MAX (64u * 1024u * 1024u)
 
 /*
- * The request's answer is decided: let a retry with the key in.  Before
- * the answer reaches the client, so the client's next try never finds its
- * own finished request still running.
+ * The request's answer is decided: record the outcome in the progress
+ * registry and let a retry with the key in.  Before the answer reaches
+ * the client, so that the client's next request (a progress poll, a
+ * retry) never finds its own finished upload still running.
  */
-static void release_key(struct post *ps)
+static void decided(struct post *ps)
 {
+    progress_end(ps->prog, ps->outcome ? ps->outcome : "UPLOAD_INCOMPLETE");
+    ps->prog = NULL;
     if (ps->idem_claimed)
         idem_release(ps->idem_key);
     ps->idem_claimed = 0;
@@ -57,8 +60,7 @@ static void post_free(void *p)
     if (!ps)
         return;
     upload_free(ps->up);
-    progress_end(ps->prog, ps->outcome ? ps->outcome : "UPLOAD_INCOMPLETE");
-    release_key(ps);
+    decided(ps);
     free(ps);
 }
 
@@ -160,7 +162,7 @@ static enum MHD_Result post_done(struct server_req *r, struct post *ps)
     enum socc_err e;
 
     if (idem_answered(r, ps, &mr)) {
-        release_key(ps);
+        decided(ps);
         return mr;
     }
     socc_error_clear(&err);
@@ -180,7 +182,7 @@ static enum MHD_Result post_done(struct server_req *r, struct post *ps)
         status = (unsigned)socc_err_http(e);
     }
     idem_keep(r, ps, status, &b);
-    release_key(ps);
+    decided(ps);
     return respond_json(r, status, &b);
 }
 
@@ -196,7 +198,7 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
         r->close_conn = ps->failed != SOCC_OK;
         if (ps->failed != SOCC_OK) {
             ps->outcome = socc_err_name(ps->failed);
-            release_key(ps);
+            decided(ps);
             return respond_error(r, ps->failed, 0, ps->err.detail, NULL,
                                  NULL);
         }

@@ -234,6 +234,16 @@ static void test_large_headers_431(void **state)
 
 /* ---- signals ------------------------------------------------------------- */
 
+/* Size of the database's WAL file (0 when absent). */
+static long long wal_bytes(const char *dir)
+{
+    char path[400];
+    struct stat sb;
+
+    snprintf(path, sizeof(path), "%s/socc.db-wal", dir);
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
 /* 1 when a new connection to s is refused. */
 static int refused(const struct e2e_server *s)
 {
@@ -296,6 +306,8 @@ static void sigterm_slow_upload_finishes(int sig)
     assert_int_equal(f_status(resp), 201);
     rc = f_signal_wait(&s, 0, 10000, &took);   /* already signalled */
     assert_int_equal(rc, 0);
+    /* checkpointed at exit (looked at before this test opens the db) */
+    assert_int_equal(wal_bytes(s.dir), 0);
     assert_int_equal(f_db_int(s.dir, "SELECT count(*) FROM uploads WHERE "
                               "company = 'drain' AND record_count = 3000"),
                      1);

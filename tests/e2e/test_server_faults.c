@@ -409,7 +409,7 @@ static void test_sigterm_deadline_aborts_processing(void **state)
     rc = f_signal_wait(&s, SIGTERM, 15000, &took);
     print_message("exit %d after %ld ms\n", rc, took);
     assert_int_equal(rc, 0);
-    assert_true(took < 4000);
+    assert_true(took < 5000);   /* the 1 s deadline, and time to unwind */
     close(fd);
     assert_true(logged(&s, "aborted=1"));
     assert_int_equal(f_db_int(s.dir, "SELECT count(*) FROM uploads"), 0);

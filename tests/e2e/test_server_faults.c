@@ -364,6 +364,39 @@ static void test_sigterm_deadline_aborts_upload(void **state)
     free(body);
 }
 
+/*
+ * A second SIGTERM cuts the 30 s wait short: exit 0 at once, the stuck
+ * upload not stored.
+ */
+static void test_second_signal_stops_at_once(void **state)
+{
+    static const char *const env[] = { "SOCC_SHUTDOWN_TIMEOUT", "30", NULL };
+    struct e2e_server s;
+    char *csv, *body;
+    size_t clen, blen;
+    long took;
+    int fd, rc;
+
+    (void)state;
+    assert_int_equal(e2e_start(&s, env), 0);
+    csv = csv_rows(3000, &clen);
+    body = f_body("twice", "siem", "t.csv", csv, clen, &blen);
+    fd = upload_started(&s, body, blen, blen / 2, NULL);
+    wait_tmp(&s, 1);
+    kill(s.pid, SIGTERM);
+    usleep(300000);
+    rc = f_signal_wait(&s, SIGTERM, 8000, &took);
+    print_message("exit %d %ld ms after the second signal\n", rc, took);
+    assert_int_equal(rc, 0);
+    assert_true(took < 2000);
+    close(fd);
+    assert_int_equal(f_db_int(s.dir, "SELECT count(*) FROM uploads"), 0);
+    assert_int_equal(f_count_files(s.dir, "tmp"), 0);
+    f_rmdir(s.dir);
+    free(csv);
+    free(body);
+}
+
 /* 1 when the server's log holds ev (waits up to 20 s). */
 static int logged(const struct e2e_server *s, const char *ev)
 {
@@ -460,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_sigint_slow_upload_finishes),
         cmocka_unit_test(test_sigterm_deadline_aborts_upload),
         cmocka_unit_test(test_sigterm_deadline_aborts_processing),
+        cmocka_unit_test(test_second_signal_stops_at_once),
         cmocka_unit_test(test_second_server_refused),
     };
     int rc;

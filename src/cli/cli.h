@@ -16,7 +16,8 @@ struct store;
 struct backup;
 
 /*
- * Lock <data_dir>/serve.lock: shared for servers, exclusive for a restore
+ * Lock <data_dir>/data.lock: shared for servers, ingest and backup,
+ * exclusive for a restore
  * (which must run alone).  The fd (close it to release), -2 when the lock
  * is held the other way, -1 on error.
  */

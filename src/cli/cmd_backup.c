@@ -23,7 +23,7 @@ int cli_data_lock(const char *data_dir, int exclusive)
     char path[1100];
     int fd;
 
-    snprintf(path, sizeof(path), "%s/serve.lock", data_dir);
+    snprintf(path, sizeof(path), "%s/data.lock", data_dir);
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0)
         return -1;

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
 
 #include "core/config.h"
 #include "core/err.h"
@@ -72,6 +73,37 @@ static int wait_for_stop(const sigset_t *set)
     return sig;
 }
 
+static long long mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Graceful stop: refuse new work, give running uploads until the
+ * deadline (a second signal cuts it short), then stop, which aborts
+ * what is left.  The store's checkpointer folds the WAL in at close.
+ * LIMIT: only uploads are waited for; a download still running when the
+ * uploads are done is cut.
+ */
+static void drain(struct server *srv, const sigset_t *set)
+{
+    long long until = mono_ms() + server_shutdown_ms(srv), t0 = mono_ms();
+    struct timespec tick = { 0, 50 * 1000000L };
+    int again = 0, waited;
+
+    server_quiesce(srv);
+    while (server_busy(srv) && mono_ms() < until && !again)
+        again = sigtimedwait(set, NULL, &tick) > 0;
+    waited = server_busy(srv);
+    log_event(waited ? LOG_WARN : LOG_INFO, "http", "drained", NULL,
+              "ms=%lld aborted=%d second_signal=%d", mono_ms() - t0, waited,
+              again);
+    server_stop(srv);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     struct config cfg;
@@ -97,12 +129,25 @@ int cmd_serve(int argc, char **argv)
     raise_nofile();
     mkdir(cfg.data_dir, 0750);
     lock = cli_data_lock(cfg.data_dir, 0);
+    if (lock == -2) {
+        socc_error_set(&err, SOCC_E_UNAVAILABLE, "a restore is running on "
+                       "%s; start the server when it has finished",
+                       cfg.data_dir);
+        return fail(&err);
+    }
     if (cli_db_sound(cfg.data_dir, &err) != SOCC_OK ||
         store_open(cfg.data_dir, &st, &err) != SOCC_OK ||
+        store_lock_dir(st, &err) != SOCC_OK ||
         cli_backup_open(st, &bk, &err) != SOCC_OK) {
         rc = fail(&err);
         goto out_store;
     }
+    /* blobs a crash left behind go now: those no upload, kept backup or
+     * kept journal line names (backup_prune() knows all three) */
+    if (backup_prune(bk, &err) != SOCC_OK)
+        log_event(LOG_WARN, "backup", "prune_failed", NULL, "detail=\"%s\"",
+                  err.detail);
+    socc_error_clear(&err);
     if (backup_start(bk) != 0)
         log_event(LOG_WARN, "backup", "schedule_failed", NULL, "errno=%d",
                   errno);
@@ -136,7 +181,7 @@ int cmd_serve(int argc, char **argv)
     log_event(LOG_INFO, "http", "stopping", NULL, "signal=%s",
               sig == SIGINT ? "SIGINT" : "SIGTERM");
     ops_set_ready(0);
-    server_stop(srv);
+    drain(srv, &set);
     log_event(LOG_INFO, "http", "stopped", NULL, "port=%u", port);
 
 out_ops:

@@ -109,7 +109,7 @@ static enum MHD_Result login_body(struct server_req *r, const char *body,
     e = ratelimit_login_check(r->app->store, name, r->address,
                               (int64_t)time(NULL), &wait, &err);
     if (e == SOCC_E_RATE_LIMITED) {
-        snprintf(r->retry_after, sizeof(r->retry_after), "%u", wait);
+        r->retry_after = wait;
         audit(r, name, "login", "locked", err.detail);
     }
     if (e != SOCC_OK)

@@ -15,6 +15,7 @@
 #include "http/authz.h"
 #include "http/respond.h"
 #include "http/upload.h"
+#include "http/upload_slots.h"
 #include "ingest/pipeline.h"
 #include "ingest/progress.h"
 #include "ingest/tus_store.h"
@@ -612,6 +613,19 @@ static enum MHD_Result start_chunk(struct server_req *r, struct tus_upload *u,
         chunk_free(c);
         return res;
     }
+    /* tus uploads share the one limit of uploads in flight */
+    if (upload_slot_take(r->app->max_uploads,
+                         server_header(r, "X-Upload-Token"), r->id,
+                         &c->prog) != 0) {
+        r->close_conn = 1;
+        r->retry_after = SERVER_RETRY_AFTER_S;
+        res = fail(r, SOCC_E_UNAVAILABLE, "the server holds its maximum of "
+                   "uploads in flight", "try again after the Retry-After "
+                   "seconds", NULL, &h);
+        chunk_free(c);
+        return res;
+    }
+    progress_user(c->prog, r->who.user);
     e = tus_upload_chunk_begin(u, sum, &c->err);
     if (e != SOCC_OK) {
         res = fail(r, e, c->err.detail, NULL, NULL, &h);
@@ -622,7 +636,6 @@ static enum MHD_Result start_chunk(struct server_req *r, struct tus_upload *u,
         snprintf(c->location, sizeof(c->location), "%s", location);
         c->created = 1;
     }
-    c->prog = progress_begin(server_header(r, "X-Upload-Token"), r->id);
     progress_meta(c->prog, m->company, m->tool_type, m->filename);
     progress_bytes(c->prog, m->offset, m->deferred ? 0 : m->length);
     r->state = c;

@@ -6,16 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth/audit.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "http/authz.h"
-#include "http/export_csv.h"
 #include "http/cached_reads.h"
+#include "http/export_csv.h"
+#include "http/idempotency.h"
 #include "http/respond.h"
 #include "http/upload.h"
+#include "http/upload_slots.h"
 #include "ingest/pipeline.h"
 #include "ingest/progress.h"
 
@@ -31,11 +34,31 @@ struct post {
     uint64_t declared;           /* Content-Length, 0 when chunked */
     struct progress *prog;       /* owned: this upload in the registry */
     const char *outcome;         /* "done" or the error's name */
+    char idem_key[IDEM_KEY_MAX + 1]; /* Idempotency-Key, "" when none */
+    int idem_claimed;            /* idem_claim() holds it */
+    char fingerprint[65];        /* of the request, "" before the body */
     char company[UPLOAD_FIELD_MAX + 1]; /* as received, for the audit */
 };
 
 /* Body bytes read and dropped after an error before the connection is cut. */
 #define DISCARD_MAX (64u * 1024u * 1024u)
+
+/*
+ * The request's answer is decided: record the outcome in the progress
+ * registry and let a retry with the key in.  Before the answer reaches
+ * the client, so that the client's next request (a progress poll, a
+ * retry) never finds its own finished upload still running.
+ */
+static void decided(struct post *ps)
+{
+    if (ps->up)   /* the pipeline reports to nobody from here on */
+        upload_set_progress(ps->up, NULL);
+    progress_end(ps->prog, ps->outcome ? ps->outcome : "UPLOAD_INCOMPLETE");
+    ps->prog = NULL;
+    if (ps->idem_claimed)
+        idem_release(ps->idem_key);
+    ps->idem_claimed = 0;
+}
 
 static void post_free(void *p)
 {
@@ -43,8 +66,8 @@ static void post_free(void *p)
 
     if (!ps)
         return;
+    decided(ps);
     upload_free(ps->up);
-    progress_end(ps->prog, ps->outcome ? ps->outcome : "UPLOAD_INCOMPLETE");
     free(ps);
 }
 
@@ -95,42 +118,101 @@ static void audit_upload(struct server_req *r, const char *company,
 }
 
 /*
- * The upload's outcome ("done" or an error name): its progress entry ends
- * now, before the answer is queued, so a poll right after the answer sees
- * the outcome (the request's state is freed only later).
+ * With an Idempotency-Key: the kept answer to the same request, or a
+ * refusal when the key was used for another.  1 when r was answered.
  */
-static void post_outcome(struct post *ps, const char *outcome)
+static int idem_answered(struct server_req *r, struct post *ps,
+                         enum MHD_Result *mr)
 {
-    ps->outcome = outcome;
-    if (ps->up)
-        upload_set_progress(ps->up, NULL);
-    progress_end(ps->prog, outcome);
-    ps->prog = NULL;
+    char fp[65];
+    unsigned status = 0;
+    struct socc_error err;
+    struct buf b;
+    enum socc_err e;
+
+    if (!ps->idem_key[0] || upload_prepare(ps->up, NULL) != SOCC_OK)
+        return 0;
+    upload_fingerprint(ps->up, ps->fingerprint);
+    buf_init(&b);
+    e = store_idem_get(r->app->store, upload_company(ps->up), ps->idem_key,
+                       (int64_t)time(NULL) - r->app->idem_ttl_s, fp, &status,
+                       &b, &err);
+    if (e == SOCC_E_NOT_FOUND) {
+        buf_release(&b);
+        return 0;
+    }
+    ps->outcome = "replayed";
+    if (e != SOCC_OK) {
+        buf_release(&b);
+        *mr = respond_error(r, e, 0, err.detail, NULL, NULL);
+    } else if (strcmp(fp, ps->fingerprint) != 0) {
+        buf_release(&b);
+        *mr = respond_error(r, SOCC_E_IDEMPOTENCY_MISMATCH, 0,
+                            "the key was first sent with another file, "
+                            "company, tool type or file name", NULL, NULL);
+    } else {
+        buf_addc(&b, '\n');
+        *mr = buf_ok(&b) ? idem_replay(r, status, b.data, b.len) : MHD_NO;
+        buf_release(&b);
+    }
+    return 1;
+}
+
+/*
+ * Keep the answer in b (status below 500) for retries with the key.
+ * LIMIT: a write of its own after the upload's commit; a crash between
+ * them leaves a retry answered 409 DUPLICATE_FILE naming the upload.
+ */
+static void idem_keep(struct server_req *r, struct post *ps, unsigned status,
+                      const struct buf *b)
+{
+    struct socc_error err;
+    int64_t now = (int64_t)time(NULL);
+
+    if (!ps->idem_key[0] || !ps->fingerprint[0] || status >= 500 ||
+        !buf_ok(b))
+        return;
+    if (store_idem_put(r->app->store, upload_company(ps->up), ps->idem_key,
+                       ps->fingerprint, status, b->data ? b->data : "",
+                       b->len, now, now - r->app->idem_ttl_s,
+                       &err) != SOCC_OK)
+        log_event(LOG_WARN, "http", "idempotency_not_kept", r->id,
+                  "err=%s", socc_err_name(err.code));
 }
 
 static enum MHD_Result post_done(struct server_req *r, struct post *ps)
 {
     struct pipeline_output out;
     struct socc_error err;
+    enum MHD_Result mr = MHD_NO;
+    unsigned status = 201;
     struct buf b;
     enum socc_err e;
 
-    socc_error_clear(&err);
-    e = upload_finish(ps->up, &out, &err);
-    post_outcome(ps, e == SOCC_OK ? "done" : socc_err_name(e));
-    audit_upload(r, upload_company(ps->up), e, out.upload.id);
-    if (e != SOCC_OK)
-        return respond_error(r, e, 0, err.detail, out.hint,
-                             e == SOCC_E_DUPLICATE_FILE ? &out.existing
-                                                        : NULL);
-    buf_init(&b);
-    e = store_upload_json(r->app->store, out.upload.id, &b, &err);
-    if (e != SOCC_OK) {
-        buf_release(&b);
-        return respond_error(r, e, 0, err.detail, NULL, NULL);
+    if (idem_answered(r, ps, &mr)) {
+        decided(ps);
+        return mr;
     }
-    add_warnings(&b, out.upload.warnings);
-    return respond_json(r, 201, &b);
+    socc_error_clear(&err);
+    buf_init(&b);
+    e = upload_finish(ps->up, &out, &err);
+    ps->outcome = e == SOCC_OK ? "done" : socc_err_name(e);
+    audit_upload(r, upload_company(ps->up), e, out.upload.id);
+    if (e == SOCC_OK) {
+        e = store_upload_json(r->app->store, out.upload.id, &b, &err);
+        add_warnings(&b, out.upload.warnings);
+        out.hint[0] = '\0';
+    }
+    if (e != SOCC_OK) {
+        buf_reset(&b);
+        respond_error_json(&b, r->id, e, err.detail, out.hint,
+                           e == SOCC_E_DUPLICATE_FILE ? &out.existing : NULL);
+        r->err_name = socc_err_name(e);
+        status = (unsigned)socc_err_http(e);
+    }
+    idem_keep(r, ps, status, &b);
+    decided(ps);
+    return respond_json(r, status, &b);
 }
 
 static enum MHD_Result post_body(struct server_req *r, const char *data,
@@ -146,7 +228,8 @@ static enum MHD_Result post_body(struct server_req *r, const char *data,
         if (ps->failed == SOCC_E_ACCESS_DENIED)
             audit_upload(r, ps->company, ps->failed, 0);
         if (ps->failed != SOCC_OK) {
-            post_outcome(ps, socc_err_name(ps->failed));
+            ps->outcome = socc_err_name(ps->failed);
+            decided(ps);
             return respond_error(r, ps->failed, 0, ps->err.detail, NULL,
                                  NULL);
         }
@@ -182,6 +265,7 @@ enum MHD_Result api_uploads_post(struct server_req *r)
     struct post *ps;
     struct socc_error err;
     uint64_t declared;
+    const char *key;
     enum socc_err e;
 
     if (!authz_role(r, PRINCIPAL_ANALYST))
@@ -193,25 +277,55 @@ enum MHD_Result api_uploads_post(struct server_req *r)
                              "the request declares more bytes than the limit",
                              NULL, NULL);
     }
+    key = server_header(r, "Idempotency-Key");
+    if (key && !idem_key_ok(key)) {
+        r->close_conn = 1;
+        return respond_error(r, SOCC_E_BAD_REQUEST, 0,
+                             "Idempotency-Key must be 1-255 visible ASCII "
+                             "characters", "send a random UUID per upload",
+                             NULL);
+    }
+    if (key && idem_claim(key) != 0) {
+        r->close_conn = 1;
+        return respond_error(r, SOCC_E_IDEMPOTENCY_IN_PROGRESS, 0, NULL,
+                             NULL, NULL);
+    }
     ps = calloc(1, sizeof(*ps));
-    if (!ps)
+    if (!ps) {
+        if (key)
+            idem_release(key);
         return MHD_NO;
+    }
+    if (key) {
+        snprintf(ps->idem_key, sizeof(ps->idem_key), "%s", key);
+        ps->idem_claimed = 1;
+    }
+    r->state = ps;
+    r->state_free = post_free;
+    if (upload_slot_take(r->app->max_uploads,
+                         server_header(r, "X-Upload-Token"), r->id,
+                         &ps->prog) != 0) {
+        ps->outcome = "UNAVAILABLE";
+        r->close_conn = 1;
+        r->retry_after = SERVER_RETRY_AFTER_S;
+        return respond_error(r, SOCC_E_UNAVAILABLE, 0,
+                             "the server holds its maximum of uploads in "
+                             "flight", "try again after the Retry-After "
+                             "seconds", NULL);
+    }
     socc_error_clear(&err);
     e = upload_new(cfg, r->app->store, r->id,
                    server_header(r, "Content-Type"), &ps->up, &err);
     if (e != SOCC_OK) {
-        free(ps);
+        ps->outcome = socc_err_name(e);
         r->close_conn = 1;
         return respond_error(r, e, 0, err.detail, NULL, NULL);
     }
     if (parse_u64(server_header(r, "Content-Length"), &declared))
         ps->declared = declared;
-    ps->prog = progress_begin(server_header(r, "X-Upload-Token"), r->id);
     progress_user(ps->prog, r->who.user);
     upload_set_progress(ps->up, ps->prog);
     upload_set_caller(ps->up, &r->who);
-    r->state = ps;
-    r->state_free = post_free;
     r->on_body = post_body;
     return MHD_YES;
 }

@@ -117,7 +117,7 @@ static int rate_ok(struct server_req *r)
         snprintf(key, sizeof(key), "user:%lld", (long long)r->who.user_id);
     if (ratelimit_take(r->app->limits, key, r->who.tier, now_mono(), &wait))
         return 1;
-    snprintf(r->retry_after, sizeof(r->retry_after), "%u", wait);
+    r->retry_after = wait;
     log_event(LOG_WARN, "auth", "rate_limited", r->id, "key=%s tier=%s "
               "retry_after=%u", key, r->who.tier, wait);
     return 0;

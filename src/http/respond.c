@@ -1,5 +1,6 @@
 #include "respond.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,13 +19,16 @@ static void add_headers(struct server_req *r, struct MHD_Response *resp)
     if (r->app->tls)
         MHD_add_response_header(resp, "Strict-Transport-Security",
                                 "max-age=31536000");
-    if (r->retry_after[0])
-        MHD_add_response_header(resp, "Retry-After", r->retry_after);
     if (r->set_cookie[0])
         MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
     if (r->allow)
         MHD_add_response_header(resp, "Allow", r->allow);
-    if (r->close_conn)
+    if (r->retry_after) {
+        char secs[16];
+        snprintf(secs, sizeof(secs), "%u", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", secs);
+    }
+    if (r->close_conn || server_draining())
         MHD_add_response_header(resp, "Connection", "close");
 }
 

@@ -15,9 +15,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/lifecycle.h"
 #include "core/log.h"
+#include "http/conn_guard.h"
+#include "http/idempotency.h"
 #include "http/respond.h"
 #include "http/router.h"
+#include "ingest/progress.h"
 #include "ops/metrics.h"
 
 #define CONNECTION_MEMORY (256u * 1024u)
@@ -26,6 +30,17 @@
 #define FD_RESERVE 64u               /* descriptors kept for the store */
 #define CONNECTIONS_MAX 4096u        /* a thread each; RLIMIT_NOFILE too */
 #define THREAD_STACK (1024u * 1024u) /* per connection thread */
+/*
+ * Connections past SOCC_MAX_CONNECTIONS that libmicrohttpd still accepts,
+ * so that they can be answered 503 instead of waiting in the backlog.
+ */
+#define OVERFLOW_CONNS 64u
+#define MAX_UPLOADS_DEFAULT 64u      /* SOCC_MAX_UPLOADS */
+#define HEADER_TIMEOUT_DEFAULT_S 30u /* SOCC_HEADER_TIMEOUT */
+#define BODY_TIMEOUT_DEFAULT_S 30u   /* SOCC_BODY_TIMEOUT: rate window */
+#define BODY_MIN_RATE_DEFAULT 1024u  /* SOCC_BODY_MIN_RATE, bytes/s */
+#define HEADER_SIZE_DEFAULT 16384u   /* SOCC_MAX_HEADER_SIZE, bytes */
+#define SHUTDOWN_DEFAULT_S 30u       /* SOCC_SHUTDOWN_TIMEOUT */
 /*
  * A request line within these passes; a longer one, or more query
  * arguments, is answered 414.  libmicrohttpd 0.9.75 stores each query
@@ -48,7 +63,14 @@ struct server {
     int listen_fd;                   /* ours until MHD takes it, or -1 */
     unsigned per_ip;                 /* connections per client address */
     unsigned timeout_s;              /* idle seconds before a close */
-    unsigned conn_limit;             /* connections in all */
+    unsigned conn_limit;             /* connections MHD accepts */
+    unsigned max_conns;              /* connections served, rest 503 */
+    unsigned header_s;               /* header block deadline */
+    unsigned body_s;                 /* body rate window */
+    unsigned body_rate;              /* body bytes/s at least, 0: off */
+    unsigned header_size;            /* header bytes at most */
+    unsigned shutdown_s;             /* drain deadline */
+    struct conn_guard *guard;        /* owned; deadlines and head count */
     uint16_t port;
     char *tls_cert;                  /* PEM, owned; NULL without TLS */
     char *tls_key;                   /* PEM, owned */
@@ -215,6 +237,78 @@ static const char *framing_fault(struct server_req *r)
     return NULL;
 }
 
+/* The guard entry of connection c (its socket context), or NULL. */
+static struct guard_conn *conn_guard_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
+static int may_have_body(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind,
+                                       const char *key, const char *value)
+{
+    size_t *n = cls;
+
+    (void)kind;
+    *n += strlen(key) + (value ? strlen(value) : 0) + 4;   /* ": " CRLF */
+    return MHD_YES;
+}
+
+static size_t header_bytes(struct MHD_Connection *c)
+{
+    size_t n = 0;
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, add_header_size, &n);
+    return n;
+}
+
+static enum MHD_Result unavailable(struct server_req *r, const char *detail,
+                                   const char *hint)
+{
+    r->close_conn = 1;
+    r->retry_after = SERVER_RETRY_AFTER_S;
+    return respond_error(r, SOCC_E_UNAVAILABLE, 0, detail, hint, NULL);
+}
+
+/*
+ * Refusals before routing: a connection past SOCC_MAX_CONNECTIONS, a
+ * request with a body while draining, headers past SOCC_MAX_HEADER_SIZE.
+ * 1 when r was answered (or could not be: r->status stays 0).
+ */
+static int refused(struct server *s, struct server_req *r,
+                   const char *method)
+{
+    size_t hb;
+
+    if (guard_over(conn_guard_of(r->conn))) {
+        unavailable(r, "the server holds its maximum of connections",
+                    "try again after the Retry-After seconds");
+        return 1;
+    }
+    if (lifecycle_draining() && may_have_body(method)) {
+        unavailable(r, "the server is shutting down",
+                    "try again after the Retry-After seconds");
+        return 1;
+    }
+    hb = header_bytes(r->conn);
+    if (hb > s->header_size) {
+        char detail[96];
+        r->close_conn = 1;
+        snprintf(detail, sizeof(detail), "%zu bytes of headers, at most %u",
+                 hb, s->header_size);
+        respond_error(r, SOCC_E_HEADERS_TOO_LARGE, 0, detail, NULL, NULL);
+        return 1;
+    }
+    return 0;
+}
+
 /*
  * The first call of a request: refuse what we will not read, route a
  * request that may carry a body now (so a refusal goes out before the
@@ -234,6 +328,7 @@ static enum MHD_Result first_call(struct server *s, struct MHD_Connection *c,
         return MHD_NO;
     *con_cls = r;
     req_begin(r, method, url);
+    guard_headers_done(s->guard, conn_guard_of(c), may_have_body(method));
     if (r->uri_too_long) {
         r->close_conn = 1;
         return respond_error(r, SOCC_E_URI_TOO_LONG, 0,
@@ -241,6 +336,8 @@ static enum MHD_Result first_call(struct server *s, struct MHD_Connection *c,
                              "query parameters",
                              "shorten the address", NULL);
     }
+    if (refused(s, r, method))
+        return r->status ? MHD_YES : MHD_NO;
     fault = framing_fault(r);
     if (fault) {
         r->close_conn = 1;
@@ -263,6 +360,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
     (void)version;
     if (!r || !r->begun)
         return first_call(cls, c, url, method, con_cls);
+    if (*size)
+        guard_body_bytes(conn_guard_of(c), *size);
+    else
+        guard_body_done(((struct server *)cls)->guard, conn_guard_of(c));
     if (r->on_body)
         return r->on_body(r, data, size);
     r->bytes_in += *size;
@@ -310,10 +411,10 @@ static void log_request(const struct server_req *r,
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct server *s = cls;
     struct server_req *r = *con_cls;
 
-    (void)cls;
-    (void)c;
+    guard_request_done(s->guard, conn_guard_of(c));
     if (!r)
         return;
     log_request(r, toe);
@@ -323,6 +424,24 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         r->state_free(r->state);
     free(r);
     *con_cls = NULL;
+}
+
+/* Register a connection with the guard as it opens, drop it as it closes
+ * (before libmicrohttpd closes its descriptor). */
+static void on_connection(void *cls, struct MHD_Connection *c,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct server *s = cls;
+    const union MHD_ConnectionInfo *ci;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? guard_open(s->guard, ci->connect_fd) : NULL;
+    } else {
+        guard_close(s->guard, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 __attribute__((format(printf, 2, 0)))
@@ -417,9 +536,10 @@ static int env_uint(const char *name, unsigned def, unsigned lo, unsigned hi,
 }
 
 /*
- * LIMIT: when every connection slot is taken (addresses past the per-IP
- * limit can still fill them), new connections wait in the listen backlog
- * until one closes, at most SOCC_CONNECTION_TIMEOUT seconds.
+ * LIMIT: past SOCC_MAX_CONNECTIONS, OVERFLOW_CONNS more connections are
+ * accepted and answered 503; when those are taken too (a flood from many
+ * addresses), new connections wait in the listen backlog until one
+ * closes, at most SOCC_HEADER_TIMEOUT seconds.
  *
  * Connections in all: two descriptors each (the socket, and an upload's
  * temp file or a download's blob), FD_RESERVE kept back for the store.
@@ -438,6 +558,56 @@ static unsigned connection_limit(void)
     return limit < 32u ? 32u : limit;
 }
 
+/* One limit from the environment, or BAD_REQUEST naming its range. */
+static enum socc_err limit_env(const char *name, unsigned def, unsigned lo,
+                               unsigned hi, unsigned *out,
+                               struct socc_error *err)
+{
+    if (env_uint(name, def, lo, hi, out) != 0)
+        return socc_error_set(err, SOCC_E_BAD_REQUEST, "%s must be %u-%u",
+                              name, lo, hi);
+    return SOCC_OK;
+}
+
+/*
+ * What the guard enforces.  libmicrohttpd accepts OVERFLOW_CONNS more
+ * connections than SOCC_MAX_CONNECTIONS (within what descriptors allow),
+ * and those are answered 503.
+ */
+static enum socc_err load_guards(struct server *s, struct socc_error *err)
+{
+    unsigned def = s->conn_limit > OVERFLOW_CONNS ? s->conn_limit -
+                   OVERFLOW_CONNS : s->conn_limit;
+    enum socc_err e;
+
+    e = limit_env("SOCC_MAX_CONNECTIONS", def, 1, s->conn_limit,
+                  &s->max_conns, err);
+    if (e == SOCC_OK)
+        e = limit_env("SOCC_MAX_UPLOADS", MAX_UPLOADS_DEFAULT, 1, 100000,
+                      &s->app.max_uploads, err);
+    if (e == SOCC_OK)
+        e = limit_env("SOCC_HEADER_TIMEOUT", HEADER_TIMEOUT_DEFAULT_S, 1,
+                      3600, &s->header_s, err);
+    if (e == SOCC_OK)
+        e = limit_env("SOCC_BODY_TIMEOUT", BODY_TIMEOUT_DEFAULT_S, 1, 3600,
+                      &s->body_s, err);
+    if (e == SOCC_OK)
+        e = limit_env("SOCC_BODY_MIN_RATE", BODY_MIN_RATE_DEFAULT, 0,
+                      1u << 30, &s->body_rate, err);
+    if (e == SOCC_OK)
+        e = limit_env("SOCC_MAX_HEADER_SIZE", HEADER_SIZE_DEFAULT, 1024,
+                      (unsigned)CONNECTION_MEMORY / 2, &s->header_size, err);
+    if (e == SOCC_OK)
+        e = limit_env("SOCC_SHUTDOWN_TIMEOUT", SHUTDOWN_DEFAULT_S, 0, 3600,
+                      &s->shutdown_s, err);
+    if (e == SOCC_OK)
+        e = limit_env("SOCC_IDEMPOTENCY_TTL", IDEM_TTL_DEFAULT_S, 1,
+                      30u * 86400u, &s->app.idem_ttl_s, err);
+    if (e == SOCC_OK && s->max_conns + OVERFLOW_CONNS < s->conn_limit)
+        s->conn_limit = s->max_conns + OVERFLOW_CONNS;
+    return e;
+}
+
 static enum socc_err load_limits(struct server *s, struct socc_error *err)
 {
     if (env_uint("SOCC_PER_IP_CONNECTIONS", PER_IP_DEFAULT, 1, 1000000,
@@ -450,7 +620,7 @@ static enum socc_err load_limits(struct server *s, struct socc_error *err)
                               "SOCC_CONNECTION_TIMEOUT must be 1-86400 "
                               "seconds");
     s->conn_limit = connection_limit();
-    return SOCC_OK;
+    return load_guards(s, err);
 }
 
 /* UNAVAILABLE naming the address, the port and the system's reason. */
@@ -506,8 +676,10 @@ static enum socc_err open_listener(struct server *s, const char *where,
  */
 static struct MHD_Daemon *start_daemon(struct server *s)
 {
+    /* MHD_USE_ITC: MHD_quiesce_daemon() needs it in this mode */
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+                     MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC;
     struct MHD_OptionItem tls[] = {
         { MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key },
         { MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert },
@@ -528,6 +700,7 @@ static struct MHD_Daemon *start_daemon(struct server *s)
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_CONNECTION_TIMEOUT, s->timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, s->conn_limit,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip,
@@ -600,6 +773,17 @@ static void close_listener(struct server *s)
     s->listen_fd = -1;
 }
 
+static int start_guard(struct server *s)
+{
+    struct guard_limits l;
+
+    l.max_conns = s->max_conns;
+    l.header_ms = s->header_s * 1000u;
+    l.body_window_ms = s->body_s * 1000u;
+    l.body_min_rate = s->body_rate;
+    return guard_start(&l, &s->guard);
+}
+
 enum socc_err server_start(const struct config *cfg, struct store *store,
                            struct backup *backup, struct server **out,
                            struct socc_error *err)
@@ -629,6 +813,10 @@ enum socc_err server_start(const struct config *cfg, struct store *store,
         e = open_listener(s, cfg->listen, err);
     if (e != SOCC_OK)
         goto out_free;
+    if (start_guard(s) != 0) {
+        e = socc_error_set(err, SOCC_E_INTERNAL, "cannot start a thread");
+        goto out_close;
+    }
     s->daemon = start_daemon(s);
     if (!s->daemon) {
         e = socc_error_set(err, SOCC_E_UNAVAILABLE,
@@ -636,13 +824,18 @@ enum socc_err server_start(const struct config *cfg, struct store *store,
         goto out_close;
     }
     log_event(LOG_INFO, "http", "limits", NULL,
-              "connections=%u per_ip=%u timeout_s=%u tls=%d", s->conn_limit,
-              s->per_ip, s->timeout_s, s->app.tls);
+              "connections=%u accepted=%u per_ip=%u timeout_s=%u uploads=%u"
+              " header_s=%u body_s=%u body_rate=%u header_size=%u"
+              " shutdown_s=%u tls=%d", s->max_conns, s->conn_limit,
+              s->per_ip, s->timeout_s, s->app.max_uploads, s->header_s,
+              s->body_s, s->body_rate, s->header_size, s->shutdown_s,
+              s->app.tls);
     *out = s;
     return SOCC_OK;
 
 out_close:
     close_listener(s);
+    guard_stop(s->guard);
 out_free:
     free_server(s);
     return e;
@@ -657,7 +850,41 @@ void server_stop(struct server *s)
 {
     if (!s)
         return;
+    lifecycle_abort();
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    guard_stop(s->guard);
     free_server(s);
+}
+
+void server_quiesce(struct server *s)
+{
+    MHD_socket fd;
+
+    lifecycle_drain();
+    if (!s || !s->daemon || s->listen_fd < 0)
+        return;
+    fd = MHD_quiesce_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    s->listen_fd = -1;
+    log_event(LOG_INFO, "http", "draining", NULL,
+              "uploads=%zu connections=%u deadline_s=%u",
+              progress_active(NULL), guard_count(s->guard), s->shutdown_s);
+}
+
+int server_busy(const struct server *s)
+{
+    (void)s;
+    return progress_active(NULL) > 0;
+}
+
+unsigned server_shutdown_ms(const struct server *s)
+{
+    return s->shutdown_s * 1000u;
+}
+
+int server_draining(void)
+{
+    return lifecycle_draining();
 }

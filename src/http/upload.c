@@ -36,6 +36,8 @@ struct upload {
     struct socc_error err;           /* why a callback stopped the parser */
     struct progress *prog;           /* borrowed, may be NULL */
     const struct principal *who;     /* borrowed; NULL: no check */
+    enum socc_err prepared;          /* upload_prepare()'s result */
+    int prepare_done;                /* 1 once it ran */
 };
 
 /* ---- field checks ------------------------------------------------------ */
@@ -356,6 +358,33 @@ static enum socc_err check_fields(struct upload *u, struct socc_error *err)
     return SOCC_OK;
 }
 
+enum socc_err upload_prepare(struct upload *u, struct socc_error *err)
+{
+    if (!u->prepare_done) {
+        u->prepare_done = 1;
+        socc_error_clear(&u->err);
+        u->prepared = multipart_finish(u->mp, &u->err);
+        if (u->prepared == SOCC_OK)
+            u->prepared = check_fields(u, &u->err);
+    }
+    if (u->prepared != SOCC_OK && err)
+        *err = u->err;
+    return u->prepared;
+}
+
+void upload_fingerprint(const struct upload *u, char out[65])
+{
+    struct buf b;
+
+    buf_init(&b);
+    buf_add(&b, u->company, strlen(u->company) + 1);
+    buf_add(&b, u->tool, strlen(u->tool) + 1);
+    buf_add(&b, u->filename, strlen(u->filename) + 1);
+    buf_adds(&b, u->hash);
+    sha256_hex(b.data ? b.data : "", b.len, out);
+    buf_release(&b);
+}
+
 enum socc_err upload_finish(struct upload *u, struct pipeline_output *out,
                             struct socc_error *err)
 {
@@ -363,9 +392,7 @@ enum socc_err upload_finish(struct upload *u, struct pipeline_output *out,
     enum socc_err e;
 
     memset(out, 0, sizeof(*out));
-    e = multipart_finish(u->mp, err);
-    if (e == SOCC_OK)
-        e = check_fields(u, err);
+    e = upload_prepare(u, err);
     if (e != SOCC_OK)
         return e;
     log_event(LOG_INFO, "http", "upload_received", u->req_id,

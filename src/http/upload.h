@@ -46,6 +46,18 @@ enum socc_err upload_feed(struct upload *u, const char *data, size_t n,
  */
 enum socc_err upload_finish(struct upload *u, struct pipeline_output *out,
                             struct socc_error *err);
+/*
+ * The body ended: check the fields without running the pipeline (so a
+ * caller can look at them first); upload_finish() does it too.  Same
+ * errors as upload_finish() before the pipeline.  Repeatable.
+ */
+enum socc_err upload_prepare(struct upload *u, struct socc_error *err);
+/*
+ * After upload_prepare(): into out the SHA-256 hex of what makes the
+ * request this request: company, tool type, file name and the file's
+ * SHA-256 (upload_company() gives the trimmed company).
+ */
+void upload_fingerprint(const struct upload *u, char out[65]);
 /* Report stages and rows of this upload to p (borrowed, may be NULL). */
 struct progress;
 void upload_set_progress(struct upload *u, struct progress *p);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/lifecycle.h"
 #include "core/log.h"
 #include "core/sha256.h"
 #include "core/utf8.h"
@@ -305,6 +306,10 @@ static enum socc_err stage_save(struct job *j, struct table *t,
     rc = spool_replay(sp, w, j->err);
     if (rc == SOCC_OK)
         rc = store_writer_blob(w, j->in->path, j->meta.file_hash, j->err);
+    /* past the shutdown deadline nothing more is committed */
+    if (rc == SOCC_OK && lifecycle_aborted())
+        rc = socc_error_set(j->err, SOCC_E_UNAVAILABLE,
+                            "the server is shutting down");
     if (rc != SOCC_OK) {
         store_writer_abort(w);
         return rc;

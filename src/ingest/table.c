@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/lifecycle.h"
 #include "ingest/progress.h"
 
 /* One row's JSON may not exceed this (the file size bounds it anyway). */
@@ -418,8 +419,12 @@ static enum socc_err write_record(struct table *t, uint32_t row_num,
         return rc;
     t->sheet_rows++;
     t->records++;
-    if (t->records % TABLE_PROGRESS_EVERY == 0)
+    if (t->records % TABLE_PROGRESS_EVERY == 0) {
         progress_rows(t->prog, t->records);
+        if (lifecycle_aborted())
+            return socc_error_set(&t->err, SOCC_E_UNAVAILABLE,
+                                  "the server is shutting down");
+    }
     return spool_record(t->sp, t->sheet, row_num, t->rowjson.data,
                         t->rowjson.len, &t->err);
 }

@@ -167,6 +167,21 @@ static const char *const steps[] = {
     "  received_at TEXT NOT NULL,"
     "  request_id TEXT NOT NULL DEFAULT ''"
     ");",
+    /*
+     * 5: the first answer to each (company, Idempotency-Key) of
+     * POST /api/uploads, replayed to a retry while younger than
+     * SOCC_IDEMPOTENCY_TTL.  created_at is Unix seconds.
+     */
+    "CREATE TABLE idempotency ("
+    "  company TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  fingerprint TEXT NOT NULL CHECK (length(fingerprint) = 64),"
+    "  status INTEGER NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (company, key)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX idempotency_created ON idempotency(created_at);",
 };
 
 size_t migrations_count(void) { return sizeof(steps) / sizeof(steps[0]); }

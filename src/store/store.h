@@ -108,6 +108,13 @@ int store_tmp_create(struct store *s, const char *prefix, char *path,
  */
 int store_sweep_tmp(struct store *s, long max_age_s);
 
+/*
+ * Claim the data directory for this process (flock on serve.lock, held
+ * until store_close()): UNAVAILABLE when another socc serve has it.
+ * `socc ingest` does not claim it and may run beside a server.
+ */
+enum socc_err store_lock_dir(struct store *s, struct socc_error *err);
+
 /* ---- reads ---- */
 
 enum socc_err store_get_upload(struct store *s, int64_t id,
@@ -285,6 +292,26 @@ struct store_observer {
     void (*written)(const char *company);
 };
 void store_set_observer(const struct store_observer *obs);
+/* ---- idempotency: first answers to retried requests ---- */
+
+/*
+ * The answer kept for (company, key) if it was kept at or after
+ * not_before (Unix seconds): its request fingerprint (SHA-256 hex),
+ * HTTP status and body (appended to body).  NOT_FOUND when none.
+ */
+enum socc_err store_idem_get(struct store *s, const char *company,
+                             const char *key, int64_t not_before,
+                             char fingerprint[65], unsigned *status,
+                             struct buf *body, struct socc_error *err);
+/*
+ * Keep the answer for (company, key) as of now (Unix seconds), replacing
+ * an older one, and drop answers kept before expire_before.
+ */
+enum socc_err store_idem_put(struct store *s, const char *company,
+                             const char *key, const char *fingerprint,
+                             unsigned status, const char *body, size_t len,
+                             int64_t now, int64_t expire_before,
+                             struct socc_error *err);
 
 /* ---- writes: one upload in one transaction ---- */
 

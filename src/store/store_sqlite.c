@@ -66,6 +66,7 @@ struct store {
     long tmp_grace;           /* seconds, see TMP_GRACE_DEFAULT */
     char journal_path[1100];  /* dir/journal.log */
     int no_journal;           /* STORE_NO_JOURNAL: replaying one */
+    int lock_fd;              /* serve.lock held by store_lock_dir, or -1 */
 };
 
 struct store_writer {
@@ -423,6 +424,7 @@ enum socc_err store_open_flags(const char *data_dir, unsigned flags,
     s = calloc(1, sizeof(*s));
     if (!s)
         return socc_error_set(err, SOCC_E_INTERNAL, "out of memory");
+    s->lock_fd = -1;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
     snprintf(s->dir, sizeof(s->dir), "%s", data_dir);
@@ -476,6 +478,8 @@ void store_close(struct store *s)
     }
     while (s->npool > 0)
         sqlite3_close(s->pool[--s->npool]);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     pthread_cond_destroy(&s->ckpt_cv);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -1866,3 +1870,115 @@ enum socc_err store_summary_json(struct store *s, const char *company,
     return rc;
 }
 
+/* ---- one server per data dir, and what a crash leaves ---- */
+
+enum socc_err store_lock_dir(struct store *s, struct socc_error *err)
+{
+    char path[1100];
+    int fd;
+
+    if (s->lock_fd >= 0)
+        return SOCC_OK;
+    snprintf(path, sizeof(path), "%s/serve.lock", s->dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return socc_error_set(err, SOCC_E_INTERNAL, "cannot open %s: %s",
+                              path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return socc_error_set(err, SOCC_E_UNAVAILABLE, "data directory "
+                                  "%s is served by another socc process",
+                                  s->dir);
+        return socc_error_set(err, SOCC_E_INTERNAL, "cannot lock %s: %s",
+                              path, strerror(e));
+    }
+    s->lock_fd = fd;
+    return SOCC_OK;
+}
+
+/* ---- idempotency ---- */
+
+enum socc_err store_idem_get(struct store *s, const char *company,
+                             const char *key, int64_t not_before,
+                             char fingerprint[65], unsigned *status,
+                             struct buf *body, struct socc_error *err)
+{
+    sqlite3 *db = conn_get(s);
+    sqlite3_stmt *st = NULL;
+    enum socc_err rc;
+    int step;
+
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    if (sqlite3_prepare_v2(db, "SELECT fingerprint, status, body FROM "
+                           "idempotency WHERE company = ? AND key = ? AND "
+                           "created_at >= ?", -1, &st, NULL) != SQLITE_OK) {
+        rc = db_fail(err, db, "prepare");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, company, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, not_before);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        col_text(st, 0, fingerprint, 65);
+        *status = (unsigned)sqlite3_column_int(st, 1);
+        buf_add(body, (const char *)sqlite3_column_text(st, 2),
+                (size_t)sqlite3_column_bytes(st, 2));
+        rc = buf_ok(body) ? SOCC_OK
+                          : socc_error_set(err, SOCC_E_INTERNAL,
+                                           "out of memory");
+    } else if (step == SQLITE_DONE) {
+        rc = socc_error_set(err, SOCC_E_NOT_FOUND, "no kept answer");
+    } else {
+        rc = db_fail(err, db, "idempotency read");
+    }
+out:
+    sqlite3_finalize(st);
+    conn_put(s, db);
+    return rc;
+}
+
+enum socc_err store_idem_put(struct store *s, const char *company,
+                             const char *key, const char *fingerprint,
+                             unsigned status, const char *body, size_t len,
+                             int64_t now, int64_t expire_before,
+                             struct socc_error *err)
+{
+    sqlite3 *db = conn_get(s);
+    sqlite3_stmt *st = NULL;
+    enum socc_err rc = SOCC_OK;
+
+    if (!db)
+        return socc_error_set(err, SOCC_E_UNAVAILABLE, "database unavailable");
+    if (len > INT32_MAX ||
+        sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO idempotency (company,"
+                           " key, fingerprint, status, body, created_at) "
+                           "VALUES (?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
+        rc = db_fail(err, db, "prepare");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, company, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, fingerprint, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, (int)status);
+    sqlite3_bind_text(st, 5, body, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, now);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = db_fail(err, db, "idempotency write");
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db, "DELETE FROM idempotency WHERE created_at < ?",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, expire_before);
+        sqlite3_step(st);   /* only housekeeping: a failure is harmless */
+    }
+out:
+    sqlite3_finalize(st);
+    conn_put(s, db);
+    return rc;
+}

@@ -269,6 +269,8 @@ struct e2e_resp {
     char disposition[600]; /* Content-Disposition, "" when absent */
     char ctype[128];       /* Content-Type */
     char headers[4096];    /* every header line, as received (cut) */
+    char replayed[16];     /* Idempotent-Replayed, "" when absent */
+    char retry_after[16];  /* Retry-After, "" when absent */
 };
 
 static size_t e2e_on_body(char *p, size_t size, size_t n, void *ud)
@@ -321,6 +323,10 @@ static size_t e2e_on_header(char *p, size_t size, size_t n, void *ud)
         memcpy(r->headers + k, p, size * n);
         r->headers[k + size * n] = '\0';
     }
+    e2e_keep_header(p, size * n, "idempotent-replayed:", r->replayed,
+                    sizeof(r->replayed));
+    e2e_keep_header(p, size * n, "retry-after:", r->retry_after,
+                    sizeof(r->retry_after));
     return size * n;
 }
 

@@ -390,9 +390,62 @@ static void grace_period_from_env(void **state)
     close(fd);
 }
 
+/* Kept answers: read back while young, gone once expired, replaced. */
+static void idempotency_answers(void **state)
+{
+    struct fx *f = *state;
+    struct socc_error e;
+    char fp[65], want[65];
+    unsigned status = 0;
+    struct buf b;
+
+    memset(want, 'a', 64);
+    want[64] = '\0';
+    buf_init(&b);
+    assert_int_equal(store_idem_get(f->st, "acme", "k1", 0, fp, &status, &b,
+                                    &e), SOCC_E_NOT_FOUND);
+    assert_int_equal(store_idem_put(f->st, "acme", "k1", want, 201,
+                                    "{\"id\":1}", 8, 1000, 0, &e), SOCC_OK);
+    assert_int_equal(store_idem_get(f->st, "acme", "k1", 1000, fp, &status,
+                                    &b, &e), SOCC_OK);
+    assert_string_equal(fp, want);
+    assert_int_equal(status, 201);
+    assert_int_equal(b.len, 8);
+    assert_memory_equal(b.data, "{\"id\":1}", 8);
+    /* per company, and too old for a later not_before */
+    assert_int_equal(store_idem_get(f->st, "other", "k1", 0, fp, &status,
+                                    &b, &e), SOCC_E_NOT_FOUND);
+    assert_int_equal(store_idem_get(f->st, "acme", "k1", 1001, fp, &status,
+                                    &b, &e), SOCC_E_NOT_FOUND);
+    /* a later put drops answers kept before expire_before */
+    assert_int_equal(store_idem_put(f->st, "acme", "k2", want, 422, "{}", 2,
+                                    5000, 4000, &e), SOCC_OK);
+    assert_int_equal(store_idem_get(f->st, "acme", "k1", 0, fp, &status, &b,
+                                    &e), SOCC_E_NOT_FOUND);
+    buf_release(&b);
+}
+
+
+/* A second claim of the data dir is UNAVAILABLE while the first holds. */
+static void data_dir_locked_once(void **state)
+{
+    struct fx *f = *state;
+    struct store *again;
+    struct socc_error e;
+
+    assert_int_equal(store_lock_dir(f->st, &e), SOCC_OK);
+    assert_int_equal(store_open(f->dir, &again, &e), SOCC_OK);
+    assert_int_equal(store_lock_dir(again, &e), SOCC_E_UNAVAILABLE);
+    assert_non_null(strstr(e.detail, "served by another socc process"));
+    store_close(again);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(idempotency_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(data_dir_locked_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(migrated_and_reopened, setup, teardown),
         cmocka_unit_test_setup_teardown(write_and_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(sparse_rows_and_pages, setup,

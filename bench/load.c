@@ -66,7 +66,16 @@ static long post(CURL *c, const struct file *f, const char *company,
     curl_mime *m = curl_mime_init(c);
     curl_mimepart *p;
     struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+    char auth[200];
     long code = 0;
+
+    /* every upload is authenticated, as in production: an API token of
+     * the tier "unlimited" (SOCC_TOKEN, made by load.sh with the CLI) */
+    if (getenv("SOCC_TOKEN")) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+                 getenv("SOCC_TOKEN"));
+        h = curl_slist_append(h, auth);
+    }
 
     p = curl_mime_addpart(m);
     curl_mime_name(p, "company");

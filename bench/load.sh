@@ -24,6 +24,13 @@ files=$(awk -F'\t' 'NR > 1 && $3 == "accept" { print $1 }' \
         "$shared/corpus/EXPECTED.tsv" | sort | while read -r f; do
             [ -f "$shared/corpus/$f" ] && printf '%s\n' "$shared/corpus/$f"
         done)
+# socc asks every upload for credentials: a super admin and an API token
+# of the tier "unlimited", made with the CLI on the fresh data dir
+SOCC_DATA_DIR=$dir SOCC_PASSWORD=load-admin-password SOCC_LOG_LEVEL=error \
+    "$top/build/rel/socc" user add load-admin --role super_admin >/dev/null 2>&1
+SOCC_TOKEN=$(SOCC_DATA_DIR=$dir SOCC_LOG_LEVEL=error "$top/build/rel/socc" \
+    token create --user load-admin --all-companies --tier unlimited 2>/dev/null)
+export SOCC_TOKEN
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 SOCC_LISTEN=127.0.0.1:$port SOCC_DATA_DIR=$dir SOCC_LOG_LEVEL=warn \
     "$top/build/rel/socc" serve 2>"$dir/serve.log" &

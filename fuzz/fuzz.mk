@@ -5,7 +5,7 @@
 CC       := clang
 FUZZ_SECONDS ?= 60
 SHARED   ?= ../shared
-PKGS     := libmicrohttpd libcrypto sqlite3 libzip expat
+PKGS     := libmicrohttpd libcrypto sqlite3 libzip expat libsodium hiredis libcurl
 FZ       := build/fuzz
 CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
             -fno-sanitize-recover=undefined -Isrc -Ifuzz -I$(FZ)/gen \
@@ -13,7 +13,7 @@ CFLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,unde
 LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
 OBJS     := $(patsubst %.c,$(FZ)/obj/%.o,$(LIB_SRC)) $(FZ)/obj/web_assets.o
-TARGETS  ?= csv xlsx xls detect multipart
+TARGETS  ?= csv xlsx xls detect multipart json base64 journal
 
 .PHONY: all run
 .SECONDARY:

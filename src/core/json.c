@@ -64,7 +64,10 @@ int json_iter_next(struct json_iter *it, const char **elem, size_t *len)
         return 0;
     start = it->pos;
     end = elem_end(it->p, it->n, start);
-    if (end >= it->n)
+    /* an empty element (a stray '}' in an array, "{"a":}") is malformed:
+     * without this an array walk never moved on past it (found by
+     * fuzz_json; the arrays walked today are socc's own stored JSON) */
+    if (end >= it->n || end == start)
         return 0;
     while (end > start && (it->p[end - 1] == ' ' || it->p[end - 1] == '\n'))
         end--;

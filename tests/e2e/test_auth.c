@@ -483,6 +483,30 @@ static void test_other_company_versions_tus_progress(void **state)
     expect(&srv, "GET", "/api/client-errors/bob-err-0001", NULL, 200, NULL);
 }
 
+/*
+ * Malformed JSON on the public sign-in route is refused at once with 400,
+ * and the server goes on answering (bodies of the kind fuzz_json found
+ * looping the array walk; sign-in walks objects, which ended).
+ */
+static void test_login_malformed_json_refused(void **state)
+{
+    static const char *const bodies[] = { "{\"name\":}", "{\"name\":\"a\",}",
+                                          "[\"a\",1,tr}ee,nul]", "{\"a\":1}}" };
+    struct e2e_server anon = srv;
+    size_t i;
+    long t0;
+
+    (void)state;
+    anon.token[0] = anon.auth[0] = '\0';
+    for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        t0 = e2e_now_ms();
+        expect(&anon, "POST", "/api/auth/login", bodies[i], 400,
+               "BAD_REQUEST");
+        assert_true(e2e_now_ms() - t0 < 5000);
+    }
+    expect(&srv, "GET", "/api/auth/me", NULL, 200, NULL);   /* still up */
+}
+
 /* ---- roles ------------------------------------------------------------------ */
 
 static void test_analyst_refused_admin_routes(void **state)
@@ -985,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_other_company_ids_look_absent),
         cmocka_unit_test(test_other_company_lists_and_uploads),
         cmocka_unit_test(test_other_company_versions_tus_progress),
+        cmocka_unit_test(test_login_malformed_json_refused),
         cmocka_unit_test(test_analyst_refused_admin_routes),
         cmocka_unit_test(test_admin_kept_to_own_companies),
         cmocka_unit_test(test_session_cookie_csrf_logout),

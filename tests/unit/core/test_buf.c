@@ -136,6 +136,20 @@ static void json_iter_elements(void **state)
     /* truncated text ends the walk instead of overrunning */
     assert_int_equal(json_iter_init(&it, "[\"abc", 5), 0);
     assert_false(json_iter_next(&it, &e, &n));
+    /* a stray closing brace ends it too, instead of looping for ever on an
+     * empty element (fuzz_json's timeout input) */
+    txt = "[\"a\",1,tr}ee,nul]";
+    assert_int_equal(json_iter_init(&it, txt, strlen(txt)), 0);
+    for (k = 0; k < 10 && json_iter_next(&it, &e, &n); k++)
+        assert_true(n > 0);
+    assert_int_equal(k, 3);   /* "a", 1, tr: then the '}' stops it */
+    {
+        const char *key, *v;
+        size_t kn, vn;
+
+        assert_int_equal(json_iter_init_object(&it, "{\"a\":}", 6), 0);
+        assert_false(json_iter_next_member(&it, &key, &kn, &v, &vn));
+    }
 }
 
 int main(void)

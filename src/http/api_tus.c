@@ -688,7 +688,7 @@ static enum MHD_Result tus_patch(struct server_req *r, const char *id)
         return res;
     r->close_conn = 1;   /* until the body is accepted */
     if (!octets(r))
-        return fail0(r, SOCC_E_BAD_REQUEST,
+        return fail0(r, SOCC_E_UNSUPPORTED_MEDIA_TYPE,
                      "Content-Type must be " OCTETS, NULL);
     if (!parse_u64(server_header(r, "Upload-Offset"), &offset))
         return fail0(r, SOCC_E_BAD_REQUEST,
@@ -765,7 +765,7 @@ static enum MHD_Result tus_create(struct server_req *r)
         return MHD_YES;
     }
     if (e == SOCC_OK && has_body(r) && !octets(r))
-        e = socc_error_set(&err, SOCC_E_BAD_REQUEST, "a creation body needs "
+        e = socc_error_set(&err, SOCC_E_UNSUPPORTED_MEDIA_TYPE, "a creation body needs "
                            "Content-Type " OCTETS);
     if (e == SOCC_OK)
         e = tus_store_create(g_ts, &m, &err);

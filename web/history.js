@@ -87,7 +87,7 @@ export function createHistory({ section, guard }) {
   }
 
   function chainTable(u, versions) {
-    const head = el("tr", {}, ...["Version", "Status", "Created", "By", "Rows +", "Rows \u2212", "Rows =", "Columns"]
+    const head = el("tr", {}, ...["Version", "Status", "Created", "By", "Rows + / \u2212 / =", "Columns"]
       .map((t) => el("th", { scope: "col", text: t })));
     const rows = versions.map((v) => {
       const s = v.summary || {};
@@ -98,9 +98,12 @@ export function createHistory({ section, guard }) {
         el("td", { "data-label": "Status" }, statusBadge(v)),
         el("td", { "data-label": "Created" }, el("time", { datetime: v.created_at, text: timeText(v.created_at) })),
         el("td", { "data-label": "By", text: v.uploaded_by || "\u2014" }),
-        el("td", { class: "num", "data-label": "Rows added", "data-role": "added", text: countText(s.rows_added) }),
-        el("td", { class: "num", "data-label": "Rows removed", "data-role": "removed", text: countText(s.rows_removed) }),
-        el("td", { class: "num", "data-label": "Rows unchanged", "data-role": "unchanged", text: countText(s.rows_unchanged) }),
+        el("td", { class: "rows", "data-label": "Rows",
+                   title: countText(s.rows_added) + " added, " + countText(s.rows_removed) + " removed, " +
+                          countText(s.rows_unchanged) + " unchanged" },
+          el("span", { class: "plus" }, "+", el("span", { "data-role": "added", text: countText(s.rows_added) })), " ",
+          el("span", { class: "minus" }, "\u2212", el("span", { "data-role": "removed", text: countText(s.rows_removed) })), " ",
+          el("span", { class: "same" }, "=", el("span", { "data-role": "unchanged", text: countText(s.rows_unchanged) }))),
         el("td", { "data-label": "Columns", "data-role": "columns", text: cols.length ? cols.join(", ") : "\u2014" }));
     });
     return el("div", { class: "scroll", tabindex: "0", role: "region",

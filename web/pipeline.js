@@ -95,7 +95,10 @@ function duplicate(item, existing, ctx) {
     const b = el("button", { type: "button", class: "secondary activate", text: activateText(existing) });
     b.addEventListener("click", () => {
       b.disabled = true;
-      activate(existing, ctx).finally(() => { b.disabled = false; });
+      activate(existing, ctx).then((done) => {
+        if (done) b.remove();
+        else b.disabled = false;
+      });
     });
     note.append(" ", b);
   }
@@ -109,13 +112,16 @@ function activateText(existing) {
 /**
  * The duplicate is an older, inactive version: make it the active one
  * (POST /api/uploads/{id}/activate; the server takes a backup first).
+ * Resolves whether it worked.
  */
 async function activate(existing, ctx) {
+  let done = false;
   try {
     const v = await request("POST", "/api/uploads/" + encodeURIComponent(existing.id) + "/activate",
                             { retry: false });
     toast({ kind: "success", key: "activate-" + existing.id, title: "Version " + v.version + " Active Again",
             message: existing.filename + " (#" + v.id + ") is the active version of " + v.tool_type + " again." });
+    done = true;
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     toast({ kind: "error", key: "activate-" + existing.id, title: errorTitle(e.code),
@@ -123,6 +129,7 @@ async function activate(existing, ctx) {
             details: [["Hint", e.hint], ["Request id", e.requestId]] });
   }
   await ctx.history.reload().catch((err) => ctx.boundary.failPart("history", err));
+  return done;
 }
 
 async function sendWithRetry(item, view, ctx) {
@@ -143,7 +150,11 @@ async function sendWithRetry(item, view, ctx) {
   });
   // bytes sent in this attempt (a tus resume starts at the server's offset)
   let from = 0;
+  const tus = usesTus(file.size);
+  // what the bar shows while a retry waits: a resumable upload keeps its bytes
+  let kept = 0;
   const onBytes = (sent, total) => {
+    if (tus && total) kept = sent / total;
     if (view.stage !== "uploading" && sent < total) view.setStage("uploading");
     const secs = (performance.now() - began) / 1000;
     const speed = secs > 0 && sent > from ? sizeText(Math.round((sent - from) / secs)) + "/s" : "";
@@ -159,14 +170,15 @@ async function sendWithRetry(item, view, ctx) {
     const why = status ? "the server answered " + status : "the connection failed";
     queue.setStatus(item, "running", "Retrying " + attempt + "/" + of);
     view.setStage("uploading");
-    view.setBar(null, "Retrying in " + msText(waitMs) + " (" + why + ")");
+    view.setBar(tus ? kept : 0, "Retrying in " + msText(waitMs) + " (" + why + ")" +
+                (tus ? "; the upload goes on from where the server stopped" : ""));
     toast({ kind: "warning", icon: "progress", key: "retry-" + item.id,
             title: "Retrying Upload (" + attempt + "/" + of + ")",
             message: item.file.name + ": " + why + "; next try in " + msText(waitMs) + "." });
   };
   let res;
   try {
-    if (usesTus(file.size)) {
+    if (tus) {
       // resumable: a retry goes on from the server's offset
       began = performance.now();
       res = await tusSend({

@@ -57,9 +57,14 @@ export function toast(opts) {
   }
   if (opts.action) {
     const b = el("button", { type: "button", class: "toast-action", text: opts.action.text });
+    // onClick may return a promise: the button waits for it, and goes once
+    // it resolved true (done)
     b.addEventListener("click", () => {
       b.disabled = true;
-      opts.action.onClick();
+      Promise.resolve(opts.action.onClick()).then((done) => {
+        if (done) b.remove();
+        else b.disabled = false;
+      }, () => { b.disabled = false; });
     });
     body.append(b);
   }

@@ -132,6 +132,12 @@ async function signIn(page) {
   await page.locator("#whoami").waitFor();
 }
 
+/** Close every toast shown (so a screenshot shows what lies under them). */
+async function dismissToasts(page) {
+  await page.evaluate(() => document.querySelectorAll(".toast .toast-close").forEach((b) => b.click()));
+  assertEqual(await page.locator(".toast").count(), 0, "toasts closed");
+}
+
 async function chooseCompany(page, name, tool = "siem") {
   await page.fill("#company", name);
   await page.selectOption("#tool_type", tool);
@@ -587,6 +593,7 @@ const tests = [
       unchanged: "3", columns: "+severity, \u2212sev", by: SoccServer.USER }), "v2 against v1");
     assertEqual(JSON.stringify(rows[1]), JSON.stringify({ v: "1", current: false, status: "superseded", added: "5", removed: "0",
       unchanged: "0", columns: "+host, +id, +sev", by: SoccServer.USER }), "v1, the first");
+    await dismissToasts(page);
     await page.locator("#history [data-role=versions]").scrollIntoViewIfNeeded();
     await shot(page, "17-version-chain");
 
@@ -606,6 +613,7 @@ const tests = [
     const bad = await waitToast(page, "Backup Failed");
     assert((await bad.textContent()).includes("the backup before the change failed"), "the server's message");
     await page.unroute("**/api/uploads/*/activate");
+    await page.waitForFunction(() => !document.querySelector(".toast button.toast-action").disabled);
     let list = await (await fetch(ctx.server.base + "/api/uploads?company=Version%20Co", { headers: ctx.server.auth })).json();
     assertEqual(list.uploads.map((u) => "v" + u.version + ":" + u.is_active).join(","), "v2:true,v1:false", "nothing changed");
     // the note in the queue offers it too: now for real
@@ -613,6 +621,7 @@ const tests = [
     assertEqual(await again.textContent(), "Make version 1 active again", "the queue note offers it");
     await again.click();
     await waitToast(page, "Version 1 Active Again");
+    await again.waitFor({ state: "detached" });
     list = await (await fetch(ctx.server.base + "/api/uploads?company=Version%20Co", { headers: ctx.server.auth })).json();
     assertEqual(list.uploads.map((u) => "v" + u.version + ":" + u.is_active).join(","), "v2:false,v1:true", "v1 active");
     // the history and the opened chain follow
@@ -623,6 +632,7 @@ const tests = [
     await shot(page, "19-version-active-again");
     // the chain at phone width
     await page.setViewportSize({ width: 390, height: 844 });
+    await dismissToasts(page);
     await page.locator("#history [data-role=versions]").scrollIntoViewIfNeeded();
     const w = await page.evaluate(() => document.documentElement.scrollWidth);
     assert(w <= 390, "no sideways scrolling at 390 px: " + w);

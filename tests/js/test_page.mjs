@@ -504,6 +504,47 @@ const tests = [
     await page.close();
   }],
 
+  ["tus_duplicate_answer_is_final_not_retried", async (ctx) => {
+    // the lookup is made to miss, so the server's 409 DUPLICATE_FILE comes
+    // from the last PATCH: shown as the duplicate, never retried or resumed
+    const chunk = 512 * 1024;
+    const page = await openPage(ctx, "?dev=1&tus_threshold=1048576&tus_chunk=" + chunk);
+    const reqs = recordRequests(page);
+    await page.route("**/api/uploads/lookup?*", (route) => route.fulfill({
+      status: 404, contentType: "application/json",
+      body: JSON.stringify({ error: { code: "NOT_FOUND", message: "no such file" } }) }));
+    await chooseCompany(page, "Tus Co", "edr");
+    await dropFiles(page, [{ name: "tus-export-again.csv", csvRows: 30000 }]);
+    await page.click("#send");
+    const t = await waitToast(page, "Duplicate File Detected", 60000);
+    assert((await t.textContent()).includes("tus-export.csv"), "names the stored file: " + (await t.textContent()));
+    assertEqual(await t.locator("button.toast-action").count(), 0, "the active version is not offered again");
+    await page.locator("#queue .item[data-status=duplicate]").waitFor();
+    await page.waitForTimeout(500);
+    const list = await (await fetch(ctx.server.base + "/api/uploads?company=Tus%20Co", { headers: ctx.server.auth })).json();
+    assertEqual(list.total, 1, "nothing new stored");
+    const size = list.uploads[0].size;
+    assertEqual(reqs.filter((r) => r.startsWith("PATCH /api/tus/")).length, Math.ceil(size / chunk), "one PATCH per chunk, none again");
+    assertEqual(reqs.filter((r) => r.startsWith("HEAD ")).length, 0, "no HEAD: a 409 that is no offset mismatch is final");
+    const titles = await toastTitles(page);
+    assert(!titles.some((x) => x.startsWith("Retrying")), "no retry toast: " + titles.join(", "));
+    // the sizes: 8 MiB / 4 MiB unless a dev-mode address lowers them
+    const sizes = await page.evaluate(async () => (await import("/tus.js")).tusSizes());
+    assertEqual(sizes.threshold + "/" + sizes.chunk, "1048576/524288", "test sizes in dev mode");
+    await page.close();
+    const plain = await openPage(ctx, "?tus_threshold=5&tus_chunk=5");
+    const got = await plain.evaluate(async () => {
+      const m = await import("/tus.js");
+      const s = m.tusSizes();
+      return [m.TUS_THRESHOLD, m.TUS_CHUNK, s.threshold, s.chunk, m.usesTus(8 * 1024 * 1024), m.usesTus(8 * 1024 * 1024 + 1),
+              m.metadataHeader({ filename: "r\u00e9sum\u00e9.csv", company: "Acme" })];
+    });
+    assertEqual(JSON.stringify(got), JSON.stringify([8388608, 4194304, 8388608, 4194304, false, true,
+      "filename " + Buffer.from("r\u00e9sum\u00e9.csv").toString("base64") + ",company " + Buffer.from("Acme").toString("base64")]),
+      "defaults hold outside dev mode; metadata is base64 of UTF-8");
+    await plain.close();
+  }],
+
   ["tus_upload_resumes_after_server_restart", async (ctx) => {
     const chunk = 512 * 1024;
     const page = await openPage(ctx, "?dev=1&tus_threshold=1048576&tus_chunk=" + chunk);

@@ -111,7 +111,10 @@ export function createHistory({ section, guard }) {
       el("table", { class: "chain" }, el("thead", {}, head), el("tbody", {}, ...rows)));
   }
 
-  /** The chain of u's company and tool; a failure is said, not thrown. */
+  /**
+   * The chain of u's company and tool; a failure is said, not thrown.
+   * LIMIT: summary counts only; the diff rows are not shown here.
+   */
   async function chain(u) {
     const box = el("section", { class: "versions", "data-role": "versions" },
       el("h4", { text: "Versions of " + u.tool_type + " for " + u.company }));

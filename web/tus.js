@@ -101,6 +101,8 @@ const errCode = (res) => (res.data && res.data.error && res.data.error.code) || 
  * {status, data, retryAfter}: 201 with the upload, or the refusal (of the
  * creation or of the last PATCH), or the last failure once retries ran out.
  */
+// LIMIT: the upload's address lives only in this call; a reloaded page
+// starts the file again (no resume across page loads).
 export async function tusSend({ file, company, toolType, token, onBytes, onRetry, onResume, signal }) {
   const { chunk } = tusSizes();
   const size = file.size;
@@ -118,6 +120,8 @@ export async function tusSend({ file, company, toolType, token, onBytes, onRetry
   let offset = 0;
   let needHead = false;
   let mismatches = 0;
+  // LIMIT: withRetry's attempts count per chunk, so each acknowledged chunk
+  // starts with the full MAX_RETRY_ATTEMPTS again
   for (;;) {
     let mismatch = false;
     const res = await withRetry(async () => {

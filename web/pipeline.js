@@ -155,7 +155,6 @@ async function sendWithRetry(item, view, ctx) {
   let kept = 0;
   const onBytes = (sent, total) => {
     if (tus && total) kept = sent / total;
-    if (view.stage !== "uploading" && sent < total) view.setStage("uploading");
     const secs = (performance.now() - began) / 1000;
     const speed = secs > 0 && sent > from ? sizeText(Math.round((sent - from) / secs)) + "/s" : "";
     const pct = total ? Math.floor((sent / total) * 100) : 0;

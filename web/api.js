@@ -48,9 +48,11 @@ async function passBreaker(failFast, signal) {
  * Run send() (one attempt: resolves {status, data, retryAfter}, or rejects
  * on a network failure) until it succeeds, fails for good, or the attempts
  * from /api/config run out.  onRetry({attempt, of, waitMs, status}) is
- * called before each wait.  Resolves with the last answer.
+ * called before each wait.  retryable(status) says which answers are tried
+ * again (default: isRetryableStatus).  Resolves with the last answer.
  */
-export async function withRetry(send, { onRetry, signal, retry = true, failFast = false } = {}) {
+export async function withRetry(send, { onRetry, signal, retry = true, failFast = false,
+  retryable = isRetryableStatus } = {}) {
   const cfg = settings();
   const attempts = retry && cfg.enable_retry_logic ? Math.max(0, cfg.max_retry_attempts) : 0;
   for (let n = 0; ; n++) {
@@ -64,7 +66,7 @@ export async function withRetry(send, { onRetry, signal, retry = true, failFast 
     }
     if (counts(res.status)) breaker.failure();
     else breaker.success();
-    if (!isRetryableStatus(res.status) || n >= attempts) return res;
+    if (!retryable(res.status) || n >= attempts) return res;
     let wait = retryAfterMs(res.retryAfter);
     if (wait === null) wait = backoffDelay(n, cfg.retry_base_delay, cfg.retry_max_delay);
     wait = Math.min(wait, RETRY_AFTER_CAP_MS);

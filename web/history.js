@@ -1,5 +1,6 @@
 // Upload history of the chosen company (GET /api/uploads?company=), and one
-// upload opened: its sheets and first records.
+// upload opened: its version chain with the change summaries
+// (GET /api/versions), its sheets and first records.
 
 import { el, countText, sizeText, timeText, msText } from "./dom.js";
 import { ApiError, getJson } from "./api.js";
@@ -30,6 +31,7 @@ export function createHistory({ section, guard }) {
   const detail = section.querySelector("[data-role=detail]");
   let company = "";
   let loading = 0;
+  let shown = 0;
 
   async function load(name) {
     company = name || "";
@@ -84,8 +86,53 @@ export function createHistory({ section, guard }) {
     return [wrap, note];
   }
 
+  function chainTable(u, versions) {
+    const head = el("tr", {}, ...["Version", "Status", "Created", "By", "Rows + / \u2212 / =", "Columns"]
+      .map((t) => el("th", { scope: "col", text: t })));
+    const rows = versions.map((v) => {
+      const s = v.summary || {};
+      const cols = [...(s.columns_added || []).map((c) => "+" + c), ...(s.columns_removed || []).map((c) => "\u2212" + c)];
+      return el("tr", { "data-id": v.id, "data-version": v.version, class: v.id === u.id ? "current" : null,
+                        "aria-current": v.id === u.id ? "true" : null },
+        el("td", { "data-label": "Version", text: "v" + v.version + (v.id === u.id ? " (this)" : "") }),
+        el("td", { "data-label": "Status" }, statusBadge(v)),
+        el("td", { "data-label": "Created" }, el("time", { datetime: v.created_at, text: timeText(v.created_at) })),
+        el("td", { "data-label": "By", text: v.uploaded_by || "\u2014" }),
+        el("td", { class: "rows", "data-label": "Rows",
+                   title: countText(s.rows_added) + " added, " + countText(s.rows_removed) + " removed, " +
+                          countText(s.rows_unchanged) + " unchanged" },
+          el("span", { class: "plus" }, "+", el("span", { "data-role": "added", text: countText(s.rows_added) })), " ",
+          el("span", { class: "minus" }, "\u2212", el("span", { "data-role": "removed", text: countText(s.rows_removed) })), " ",
+          el("span", { class: "same" }, "=", el("span", { "data-role": "unchanged", text: countText(s.rows_unchanged) }))),
+        el("td", { "data-label": "Columns", "data-role": "columns", text: cols.length ? cols.join(", ") : "\u2014" }));
+    });
+    return el("div", { class: "scroll", tabindex: "0", role: "region",
+                       "aria-label": "Versions of " + u.tool_type + " for " + u.company },
+      el("table", { class: "chain" }, el("thead", {}, head), el("tbody", {}, ...rows)));
+  }
+
+  /**
+   * The chain of u's company and tool; a failure is said, not thrown.
+   * LIMIT: summary counts only; the diff rows are not shown here.
+   */
+  async function chain(u) {
+    const box = el("section", { class: "versions", "data-role": "versions" },
+      el("h4", { text: "Versions of " + u.tool_type + " for " + u.company }));
+    try {
+      const data = await getJson("/api/versions?company=" + encodeURIComponent(u.company) +
+                                 "&tool_type=" + encodeURIComponent(u.tool_type));
+      box.append(chainTable(u, data.versions || []),
+                 el("p", { class: "muted", text: "Rows + / \u2212 / = compare each version with the one before it." }));
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      box.append(el("p", { class: "note error", text: "The versions cannot be loaded: " + e.message }));
+    }
+    return box;
+  }
+
   /** Open upload id; a refusal of the server is said in the panel. */
   async function open_(id) {
+    shown = id;
     detail.hidden = false;
     detail.replaceChildren(el("p", { class: "muted", text: "Loading upload " + id + "\u2026" }));
     try {
@@ -101,6 +148,7 @@ export function createHistory({ section, guard }) {
     const u = await getJson("/api/uploads/" + encodeURIComponent(id));
     const close = el("button", { type: "button", class: "icon-btn", "aria-label": "Close upload details" }, "\u00d7");
     close.addEventListener("click", () => {
+      shown = 0;
       detail.hidden = true;
       detail.replaceChildren();
     });
@@ -112,7 +160,7 @@ export function createHistory({ section, guard }) {
                           ["Processing", msText(u.processing_ms)]]) {
       facts.append(el("dt", { text: k }), el("dd", { text: v }));
     }
-    const parts = [el("div", { class: "detail-head" }, h, close), facts];
+    const parts = [el("div", { class: "detail-head" }, h, close), facts, await chain(u)];
     if (Array.isArray(u.warnings) && u.warnings.length) {
       parts.push(el("ul", { class: "warnings" }, ...u.warnings.map((w) => el("li", { text: w }))));
     }
@@ -132,7 +180,11 @@ export function createHistory({ section, guard }) {
   return {
     load,
     open: open_,
-    reload: () => load(company),
+    /** Load the list again, and the opened upload with its chain. */
+    reload: async () => {
+      await load(company);
+      if (shown && !detail.hidden) await open_(shown);
+    },
     get company() {
       return company;
     },

@@ -7,6 +7,7 @@ import { settings } from "./config.js";
 import { ApiError, request, withRetry } from "./api.js";
 import { sha256Hex } from "./hash.js";
 import { sendOnce, watchProgress, newUploadToken } from "./upload.js";
+import { tusSend, usesTus } from "./tus.js";
 import { toast, errorTitle } from "./toasts.js";
 import { checkFile } from "./queue.js";
 import { createProgressView, stageLabel } from "./progress.js";
@@ -80,14 +81,55 @@ function duplicate(item, existing, ctx) {
     details: [["File", existing.filename], ["Uploaded", timeText(existing.uploaded_at)],
               ["Records", countText(existing.record_count)], ["Version", "v" + existing.version]],
     link: { text: "Open upload #" + existing.id, href: "#upload-" + existing.id, onClick: open },
+    action: existing.is_active === false ? { text: activateText(existing), onClick: () => activate(existing, ctx) } : null,
   });
   const link = el("a", { href: "#upload-" + existing.id, class: "toast-link", text: "Open upload #" + existing.id });
   link.addEventListener("click", (e) => {
     e.preventDefault();
     open();
   });
-  item.result.append(el("p", { class: "dup-note" }, "Same file as " + existing.filename + ", uploaded " +
-    timeText(existing.uploaded_at) + " with " + countText(existing.record_count) + " records. ", link));
+  const note = el("p", { class: "dup-note" }, "Same file as " + existing.filename + ", uploaded " +
+    timeText(existing.uploaded_at) + " with " + countText(existing.record_count) + " records" +
+    (existing.is_active === false ? ", now an inactive older version. " : ". "), link);
+  if (existing.is_active === false) {
+    const b = el("button", { type: "button", class: "secondary activate", text: activateText(existing) });
+    b.addEventListener("click", () => {
+      b.disabled = true;
+      activate(existing, ctx).then((done) => {
+        if (done) b.remove();
+        else b.disabled = false;
+      });
+    });
+    note.append(" ", b);
+  }
+  item.result.append(note);
+}
+
+function activateText(existing) {
+  return "Make version " + existing.version + " active again";
+}
+
+/**
+ * The duplicate is an older, inactive version: make it the active one
+ * (POST /api/uploads/{id}/activate; the server takes a backup first).
+ * Resolves whether it worked.
+ */
+async function activate(existing, ctx) {
+  let done = false;
+  try {
+    const v = await request("POST", "/api/uploads/" + encodeURIComponent(existing.id) + "/activate",
+                            { retry: false });
+    toast({ kind: "success", key: "activate-" + existing.id, title: "Version " + v.version + " Active Again",
+            message: existing.filename + " (#" + v.id + ") is the active version of " + v.tool_type + " again." });
+    done = true;
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    toast({ kind: "error", key: "activate-" + existing.id, title: errorTitle(e.code),
+            message: "Version " + existing.version + " could not be made active: " + e.message,
+            details: [["Hint", e.hint], ["Request id", e.requestId]] });
+  }
+  await ctx.history.reload().catch((err) => ctx.boundary.failPart("history", err));
+  return done;
 }
 
 async function sendWithRetry(item, view, ctx) {
@@ -106,36 +148,56 @@ async function sendWithRetry(item, view, ctx) {
                                                   : "Saving " + countText(rows) + " records");
     }
   });
+  // bytes sent in this attempt (a tus resume starts at the server's offset)
+  let from = 0;
+  const tus = usesTus(file.size);
+  // what the bar shows while a retry waits: a resumable upload keeps its bytes
+  let kept = 0;
+  const onBytes = (sent, total) => {
+    if (tus && total) kept = sent / total;
+    const secs = (performance.now() - began) / 1000;
+    const speed = secs > 0 && sent > from ? sizeText(Math.round((sent - from) / secs)) + "/s" : "";
+    const pct = total ? Math.floor((sent / total) * 100) : 0;
+    view.setBar(total ? sent / total : null, sizeText(sent) + " of " + sizeText(total) +
+                " (" + pct + "%)" + (speed ? " \u00b7 " + speed : ""));
+    if (total && sent >= total && view.stage === "uploading") {
+      view.setStage("processing");
+      view.setBar(null, "Reading rows\u2026");
+    }
+  };
+  const onRetry = ({ attempt, of, waitMs, status }) => {
+    const why = status ? "the server answered " + status : "the connection failed";
+    queue.setStatus(item, "running", "Retrying " + attempt + "/" + of);
+    view.setStage("uploading");
+    view.setBar(tus ? kept : 0, "Retrying in " + msText(waitMs) + " (" + why + ")" +
+                (tus ? "; the upload goes on from where the server stopped" : ""));
+    toast({ kind: "warning", icon: "progress", key: "retry-" + item.id,
+            title: "Retrying Upload (" + attempt + "/" + of + ")",
+            message: item.file.name + ": " + why + "; next try in " + msText(waitMs) + "." });
+  };
   let res;
   try {
-    res = await withRetry(() => {
+    if (tus) {
+      // resumable: a retry goes on from the server's offset
       began = performance.now();
-      if (view.stage !== "uploading") view.setStage("uploading");
-      return sendOnce({
-        file, company, toolType, token,
-        onBytes: (sent, total) => {
-          const secs = (performance.now() - began) / 1000;
-          const speed = secs > 0 ? sizeText(Math.round(sent / secs)) + "/s" : "";
-          const pct = total ? Math.floor((sent / total) * 100) : 0;
-          view.setBar(total ? sent / total : null, sizeText(sent) + " of " + sizeText(total) +
-                      " (" + pct + "%)" + (speed ? " \u00b7 " + speed : ""));
-          if (total && sent >= total && view.stage === "uploading") {
-            view.setStage("processing");
-            view.setBar(null, "Reading rows\u2026");
-          }
+      res = await tusSend({
+        file, company, toolType, token, onBytes, onRetry,
+        onResume: (offset) => {
+          began = performance.now();
+          from = offset;
+          queue.setStatus(item, "running", "Resuming");
+          toast({ kind: "info", key: "retry-" + item.id, title: "Resuming Upload",
+                  message: file.name + ": the server holds " + sizeText(offset) + " of " +
+                           sizeText(file.size) + "; sending the rest." });
         },
       });
-    }, {
-      onRetry: ({ attempt, of, waitMs, status }) => {
-        const why = status ? "the server answered " + status : "the connection failed";
-        queue.setStatus(item, "running", "Retrying " + attempt + "/" + of);
-        view.setStage("uploading");
-        view.setBar(0, "Retrying in " + msText(waitMs) + " (" + why + ")");
-        toast({ kind: "warning", icon: "progress", key: "retry-" + item.id,
-                title: "Retrying Upload (" + attempt + "/" + of + ")",
-                message: item.file.name + ": " + why + "; next try in " + msText(waitMs) + "." });
-      },
-    });
+    } else {
+      res = await withRetry(() => {
+        began = performance.now();
+        if (view.stage !== "uploading") view.setStage("uploading");
+        return sendOnce({ file, company, toolType, token, onBytes });
+      }, { onRetry });
+    }
   } finally {
     stop();
   }

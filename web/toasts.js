@@ -26,7 +26,8 @@ function durationFor(kind) {
 
 /**
  * Show a toast: {kind, title, message, details: [[label, value]...],
- * link: {text, href, onClick}, key, duration}.  A toast with the key of a
+ * link: {text, href, onClick}, action: {text, onClick} (a button), key,
+ * duration}.  A toast with the key of a
  * shown one replaces it.  Returns {dismiss}.
  */
 export function toast(opts) {
@@ -53,6 +54,19 @@ export function toast(opts) {
       });
     }
     body.append(a);
+  }
+  if (opts.action) {
+    const b = el("button", { type: "button", class: "toast-action", text: opts.action.text });
+    // onClick may return a promise: the button waits for it, and goes once
+    // it resolved true (done)
+    b.addEventListener("click", () => {
+      b.disabled = true;
+      Promise.resolve(opts.action.onClick()).then((done) => {
+        if (done) b.remove();
+        else b.disabled = false;
+      }, () => { b.disabled = false; });
+    });
+    body.append(b);
   }
   const close = el("button", { type: "button", class: "toast-close", "aria-label": "Dismiss: " + opts.title }, "\u00d7");
   const node = el("div", {
@@ -115,6 +129,7 @@ export const ERROR_TITLES = {
   UNAVAILABLE: "Server Unavailable",
   NETWORK: "Connection Failed",
   CIRCUIT_OPEN: "Server Not Answering",
+  BACKUP_FAILED: "Backup Failed",
 };
 
 export function errorTitle(code) {

@@ -132,6 +132,12 @@ async function signIn(page) {
   await page.locator("#whoami").waitFor();
 }
 
+/** Close every toast shown (so a screenshot shows what lies under them). */
+async function dismissToasts(page) {
+  await page.evaluate(() => document.querySelectorAll(".toast .toast-close").forEach((b) => b.click()));
+  assertEqual(await page.locator(".toast").count(), 0, "toasts closed");
+}
+
 async function chooseCompany(page, name, tool = "siem") {
   await page.fill("#company", name);
   await page.selectOption("#tool_type", tool);
@@ -290,7 +296,8 @@ const tests = [
   }],
 
   ["server_killed_mid_upload_is_retried", async (ctx) => {
-    const page = await openPage(ctx);
+    // this one is about the single POST: keep the file below the tus threshold
+    const page = await openPage(ctx, "?dev=1&tus_threshold=1000000000");
     const reqs = recordRequests(page);
     // what the server said while the page polled its progress
     const polled = [];
@@ -448,6 +455,232 @@ const tests = [
     await page.close();
   }],
 
+  ["large_file_goes_through_tus", async (ctx) => {
+    // TEST ONLY sizes (dev mode): over 1 MiB goes by tus, in 512 KiB chunks
+    const chunk = 512 * 1024;
+    const page = await openPage(ctx, "?dev=1&tus_threshold=1048576&tus_chunk=" + chunk);
+    const reqs = recordRequests(page);
+    const patches = [];
+    page.on("request", (r) => {
+      if (r.method() === "PATCH") {
+        const h = r.headers();
+        patches.push({ offset: Number(h["upload-offset"]), bytes: (r.postDataBuffer() || Buffer.alloc(0)).length,
+                       type: h["content-type"], tus: h["tus-resumable"], sum: h["upload-checksum"] || "",
+                       token: h["x-upload-token"] || "" });
+      }
+    });
+    // Chromium hands Blob bodies to the request event only for intercepted
+    // requests: pass them through a route that changes nothing
+    await page.route("**/api/tus/*", (route) => route.continue());
+    const nrows = 30000;
+    await chooseCompany(page, "Tus Co", "edr");
+    await dropFiles(page, [{ name: "tus-export.csv", csvRows: nrows }]);
+    await page.click("#send");
+    const ok = await waitToast(page, "Uploaded", 60000);
+    assert((await ok.textContent()).includes(nrows.toLocaleString("en-US") + " records"), "all rows stored");
+    assertEqual(reqs.filter((r) => r === "POST /api/tus/").length, 1, "one tus creation");
+    assertEqual(reqs.filter((r) => r.startsWith("POST /api/uploads")).length, 0, "no multipart POST");
+    const list = await (await fetch(ctx.server.base + "/api/uploads?company=Tus%20Co", { headers: ctx.server.auth })).json();
+    assertEqual(list.total, 1, "one stored upload");
+    assertEqual(list.uploads[0].record_count, nrows, "records stored");
+    const size = list.uploads[0].size;
+    assert(size > 1048576, "file over the threshold: " + size);
+    assertEqual(patches.length, Math.ceil(size / chunk), "one PATCH per chunk");
+    assertEqual(patches.map((p) => p.offset).join(","),
+                patches.map((_, i) => i * chunk).join(","), "offsets in order");
+    assertEqual(patches.reduce((n, p) => n + p.bytes, 0), size, "PATCH bodies add up to the file");
+    for (const p of patches) {
+      assertEqual(p.type, "application/offset+octet-stream", "PATCH content type");
+      assertEqual(p.tus, "1.0.0", "Tus-Resumable");
+      assert(/^sha256 [A-Za-z0-9+/]{43}=$/.test(p.sum), "checksum header: " + p.sum);
+      assert(p.token.length > 8 && p.token === patches[0].token, "one X-Upload-Token on every PATCH: " + p.token);
+    }
+    // the stages ran as for the POST, and the history shows it
+    const done = await page.locator("#queue .item").first().locator(".stage.done").evaluateAll((ls) => ls.map((l) => l.dataset.stage));
+    assertEqual(done.join(","), "validating,checking_duplicates,uploading,processing,saving,done", "stages done");
+    await page.locator("#history tbody tr").first().waitFor();
+    assert((await page.locator("#history tbody tr").first().textContent()).includes("tus-export.csv"), "in the history");
+    await shot(page, "14-tus-uploaded");
+    await page.close();
+  }],
+
+  ["tus_duplicate_answer_is_final_not_retried", async (ctx) => {
+    // the lookup is made to miss, so the server's 409 DUPLICATE_FILE comes
+    // from the last PATCH: shown as the duplicate, never retried or resumed
+    const chunk = 512 * 1024;
+    const page = await openPage(ctx, "?dev=1&tus_threshold=1048576&tus_chunk=" + chunk);
+    const reqs = recordRequests(page);
+    await page.route("**/api/uploads/lookup?*", (route) => route.fulfill({
+      status: 404, contentType: "application/json",
+      body: JSON.stringify({ error: { code: "NOT_FOUND", message: "no such file" } }) }));
+    await chooseCompany(page, "Tus Co", "edr");
+    await dropFiles(page, [{ name: "tus-export-again.csv", csvRows: 30000 }]);
+    await page.click("#send");
+    const t = await waitToast(page, "Duplicate File Detected", 60000);
+    assert((await t.textContent()).includes("tus-export.csv"), "names the stored file: " + (await t.textContent()));
+    assertEqual(await t.locator("button.toast-action").count(), 0, "the active version is not offered again");
+    await page.locator("#queue .item[data-status=duplicate]").waitFor();
+    await page.waitForTimeout(500);
+    const list = await (await fetch(ctx.server.base + "/api/uploads?company=Tus%20Co", { headers: ctx.server.auth })).json();
+    assertEqual(list.total, 1, "nothing new stored");
+    const size = list.uploads[0].size;
+    assertEqual(reqs.filter((r) => r.startsWith("PATCH /api/tus/")).length, Math.ceil(size / chunk), "one PATCH per chunk, none again");
+    assertEqual(reqs.filter((r) => r.startsWith("HEAD ")).length, 0, "no HEAD: a 409 that is no offset mismatch is final");
+    const titles = await toastTitles(page);
+    assert(!titles.some((x) => x.startsWith("Retrying")), "no retry toast: " + titles.join(", "));
+    // the sizes: 8 MiB / 4 MiB unless a dev-mode address lowers them
+    const sizes = await page.evaluate(async () => (await import("/tus.js")).tusSizes());
+    assertEqual(sizes.threshold + "/" + sizes.chunk, "1048576/524288", "test sizes in dev mode");
+    await page.close();
+    const plain = await openPage(ctx, "?tus_threshold=5&tus_chunk=5");
+    const got = await plain.evaluate(async () => {
+      const m = await import("/tus.js");
+      const s = m.tusSizes();
+      return [m.TUS_THRESHOLD, m.TUS_CHUNK, s.threshold, s.chunk, m.usesTus(8 * 1024 * 1024), m.usesTus(8 * 1024 * 1024 + 1),
+              m.metadataHeader({ filename: "r\u00e9sum\u00e9.csv", company: "Acme" })];
+    });
+    assertEqual(JSON.stringify(got), JSON.stringify([8388608, 4194304, 8388608, 4194304, false, true,
+      "filename " + Buffer.from("r\u00e9sum\u00e9.csv").toString("base64") + ",company " + Buffer.from("Acme").toString("base64")]),
+      "defaults hold outside dev mode; metadata is base64 of UTF-8");
+    await plain.close();
+  }],
+
+  ["tus_upload_resumes_after_server_restart", async (ctx) => {
+    const chunk = 512 * 1024;
+    const page = await openPage(ctx, "?dev=1&tus_threshold=1048576&tus_chunk=" + chunk);
+    const reqs = recordRequests(page);
+    const patches = [];
+    let heads = [];
+    let length = 0;
+    page.on("request", (r) => {
+      const h = r.headers();
+      if (r.method() === "POST" && r.url().endsWith("/api/tus/")) length = Number(h["upload-length"]);
+      if (r.method() === "PATCH") {
+        patches.push({ offset: Number(h["upload-offset"]), bytes: (r.postDataBuffer() || Buffer.alloc(0)).length });
+      }
+    });
+    page.on("response", (r) => {
+      if (r.request().method() === "HEAD" && r.status() === 200) heads.push(Number(r.headers()["upload-offset"]));
+    });
+    // the third PATCH finds the server gone (killed as it is sent)
+    let killedAt = -1;
+    await page.route("**/api/tus/*", async (route) => {
+      const r = route.request();
+      if (r.method() === "PATCH" && killedAt < 0 && patches.length === 3) {
+        killedAt = patches.length - 1;
+        await ctx.server.stop("SIGKILL");
+      }
+      await route.continue().catch(() => {});
+    });
+    const nrows = 70000;
+    await chooseCompany(page, "Resume Co", "edr");
+    await dropFiles(page, [{ name: "resume-export.csv", csvRows: nrows }]);
+    await page.click("#send");
+    await waitToast(page, "Retrying Upload", 30000);
+    assertEqual(killedAt, 2, "killed at the third PATCH");
+    await shot(page, "15-tus-retrying");
+    await ctx.server.start();
+    await waitToast(page, "Resuming Upload", 60000);
+    const ok = await waitToast(page, "Uploaded", 120000);
+    assert((await ok.textContent()).includes(nrows.toLocaleString("en-US") + " records"), "all rows stored");
+    await page.unroute("**/api/tus/*");
+    assertEqual(heads.length, 1, "one HEAD learned the offset: " + heads.join(","));
+    const offset = heads[0];
+    assertEqual(offset, 2 * chunk, "the server kept the two chunks it acknowledged");
+    const before = patches.slice(0, killedAt + 1);
+    const after = patches.slice(killedAt + 1);
+    assertEqual(before.reduce((n, p) => n + p.bytes, 0), 3 * chunk, "bytes sent before the kill");
+    assertEqual(after[0].offset, offset, "the resume starts at the server's offset");
+    assertEqual(after.reduce((n, p) => n + p.bytes, 0), length - offset, "only the rest was sent after the restart");
+    assertEqual(reqs.filter((r) => r === "POST /api/tus/").length, 1, "no second creation");
+    assertEqual(reqs.filter((r) => r.startsWith("POST /api/uploads")).length, 0, "no multipart POST");
+    const list = await (await fetch(ctx.server.base + "/api/uploads?company=Resume%20Co", { headers: ctx.server.auth })).json();
+    assertEqual(list.total, 1, "one stored upload");
+    assertEqual(list.uploads[0].record_count, nrows, "records stored");
+    assertEqual(list.uploads[0].size, length, "the whole file stored");
+    await shot(page, "16-tus-resumed-ok");
+    await page.close();
+  }],
+
+  ["version_chain_and_reactivating_a_duplicate", async (ctx) => {
+    const v1 = "id,host,sev\n1,alpha,low\n2,bravo,mid\n3,charlie,high\n4,delta,low\n5,echo,mid\n";
+    // a renamed column (sev -> severity); rows 1-3 stay, 4-5 go, 6-9 come
+    const v2 = "id,host,severity\n1,alpha,low\n2,bravo,mid\n3,charlie,high\n6,foxtrot,high\n7,golf,low\n8,hotel,mid\n9,india,low\n";
+    const b64 = (t) => Buffer.from(t).toString("base64");
+    const page = await openPage(ctx);
+    await chooseCompany(page, "Version Co", "siem");
+    await dropFiles(page, [{ name: "v1.csv", base64: b64(v1) }]);
+    await page.click("#send");
+    await page.locator("#queue .item[data-status=done]").first().waitFor({ timeout: 30000 });
+    await dropFiles(page, [{ name: "v2.csv", base64: b64(v2) }]);
+    await page.click("#send");
+    await page.locator("#queue .item[data-status=done]").nth(1).waitFor({ timeout: 30000 });
+    // open v2 from the history: its chain, newest first
+    const first = page.locator("#history tbody tr").first();
+    await first.locator("button", { hasText: "v2.csv" }).waitFor();
+    await first.locator("button", { hasText: "v2.csv" }).click();
+    const chain = page.locator("#history [data-role=detail] table.chain tbody tr");
+    await chain.nth(1).waitFor();
+    const rows = await chain.evaluateAll((trs) => trs.map((tr) => ({
+      v: tr.dataset.version, current: tr.getAttribute("aria-current") === "true",
+      status: tr.querySelector(".badge").textContent,
+      added: tr.querySelector("[data-role=added]").textContent,
+      removed: tr.querySelector("[data-role=removed]").textContent,
+      unchanged: tr.querySelector("[data-role=unchanged]").textContent,
+      columns: tr.querySelector("[data-role=columns]").textContent,
+      by: tr.querySelector("[data-label=By]").textContent })));
+    assertEqual(rows.length, 2, "two versions");
+    assertEqual(JSON.stringify(rows[0]), JSON.stringify({ v: "2", current: true, status: "active", added: "4", removed: "2",
+      unchanged: "3", columns: "+severity, \u2212sev", by: SoccServer.USER }), "v2 against v1");
+    assertEqual(JSON.stringify(rows[1]), JSON.stringify({ v: "1", current: false, status: "superseded", added: "5", removed: "0",
+      unchanged: "0", columns: "+host, +id, +sev", by: SoccServer.USER }), "v1, the first");
+    await dismissToasts(page);
+    await page.locator("#history [data-role=versions]").scrollIntoViewIfNeeded();
+    await shot(page, "17-version-chain");
+
+    // v1's bytes again: a duplicate of an inactive version, offered back
+    await dropFiles(page, [{ name: "v1-again.csv", base64: b64(v1) }]);
+    await page.click("#send");
+    const t = await waitToast(page, "Duplicate File Detected");
+    const action = t.locator("button.toast-action");
+    assertEqual(await action.textContent(), "Make version 1 active again", "the toast offers activation");
+    await shot(page, "18-duplicate-offers-activation");
+    // a failed backup refuses it: said as an error, nothing changes
+    await page.route("**/api/uploads/*/activate", (route) => route.fulfill({
+      status: 503, contentType: "application/json",
+      body: JSON.stringify({ error: { code: "BACKUP_FAILED", message: "the backup before the change failed",
+                                      hint: "check the backup directory", request_id: "r-test" } }) }));
+    await action.click();
+    const bad = await waitToast(page, "Backup Failed");
+    assert((await bad.textContent()).includes("the backup before the change failed"), "the server's message");
+    await page.unroute("**/api/uploads/*/activate");
+    await page.waitForFunction(() => !document.querySelector(".toast button.toast-action").disabled);
+    let list = await (await fetch(ctx.server.base + "/api/uploads?company=Version%20Co", { headers: ctx.server.auth })).json();
+    assertEqual(list.uploads.map((u) => "v" + u.version + ":" + u.is_active).join(","), "v2:true,v1:false", "nothing changed");
+    // the note in the queue offers it too: now for real
+    const again = page.locator("#queue .item[data-status=duplicate] button.activate");
+    assertEqual(await again.textContent(), "Make version 1 active again", "the queue note offers it");
+    await again.click();
+    await waitToast(page, "Version 1 Active Again");
+    await again.waitFor({ state: "detached" });
+    list = await (await fetch(ctx.server.base + "/api/uploads?company=Version%20Co", { headers: ctx.server.auth })).json();
+    assertEqual(list.uploads.map((u) => "v" + u.version + ":" + u.is_active).join(","), "v2:false,v1:true", "v1 active");
+    // the history and the opened chain follow
+    await page.locator("#history [data-role=detail] table.chain tbody tr[data-version='1'] .badge-active").waitFor();
+    const hist = await page.$$eval("#history tbody tr", (rs) => rs.map((r) => r.textContent));
+    assert(hist[0].includes("v2") && hist[0].includes("superseded"), "v2 superseded: " + hist[0]);
+    assert(hist[1].includes("v1") && hist[1].includes("active"), "v1 active: " + hist[1]);
+    await shot(page, "19-version-active-again");
+    // the chain at phone width
+    await page.setViewportSize({ width: 390, height: 844 });
+    await dismissToasts(page);
+    await page.locator("#history [data-role=versions]").scrollIntoViewIfNeeded();
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert(w <= 390, "no sideways scrolling at 390 px: " + w);
+    await shot(page, "20-phone-version-chain");
+    await page.close();
+  }],
+
   ["keyboard_and_phone_width", async (ctx) => {
     const page = await openPage(ctx, "", { width: 390, height: 844 });
     await chooseCompany(page, "Retry Co", "edr");
@@ -472,7 +705,9 @@ const tests = [
   }],
 ];
 
-const code = await run("page", tests, {
+// PAGE_ONLY=substring runs only the tests whose names hold it (for work on one)
+const only = process.env.PAGE_ONLY || "";
+const code = await run("page", tests.filter(([name]) => name.includes(only)), {
   async setup() {
     const server = new SoccServer({
       MAX_RETRY_ATTEMPTS: "6", RETRY_BASE_DELAY: "400", RETRY_MAX_DELAY: "1500", SOCC_LOG_LEVEL: "warn",

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "auth/audit.h"
 #include "http/authz.h"
+#include "http/params.h"
 #include "http/respond.h"
 #include "http/upload.h"
 #include "http/upload_slots.h"
@@ -205,17 +206,6 @@ static enum MHD_Result fail0(struct server_req *r, enum socc_err code,
 
 /* ---- request checks ----------------------------------------------------- */
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-    char *end;
-
-    if (!s || *s < '0' || *s > '9')
-        return 0;
-    errno = 0;
-    *v = strtoull(s, &end, 10);
-    return errno == 0 && *end == '\0';
-}
-
 /* 1 when the request speaks tus 1.0.0; else 0 and *res is the answer. */
 static int version_ok(struct server_req *r, enum MHD_Result *res)
 {
@@ -334,19 +324,6 @@ static enum socc_err read_metadata(struct server_req *r, struct tus_meta *m,
 
 /* ---- the pipeline at the last byte -------------------------------------- */
 
-/* Append ,"warnings":[...] before the closing brace when there are some. */
-static void add_warnings(struct buf *b, const char *warnings)
-{
-    if (!warnings || !*warnings || strcmp(warnings, "[]") == 0 ||
-        !b->data || b->len == 0 || b->data[b->len - 1] != '}' ||
-        strstr(b->data, "\"warnings\":"))
-        return;
-    b->len--;
-    buf_adds(b, ",\"warnings\":");
-    buf_adds(b, warnings);
-    buf_addc(b, '}');
-}
-
 /* 201 with the stored upload id as JSON, like POST /api/uploads. */
 static enum MHD_Result answer_upload(struct server_req *r, int64_t id,
                                      const char *warnings,
@@ -363,7 +340,7 @@ static enum MHD_Result answer_upload(struct server_req *r, int64_t id,
         buf_release(&b);
         return fail(r, e, err.detail, NULL, NULL, h);
     }
-    add_warnings(&b, warnings);
+    respond_add_warnings(&b, warnings);
     return answer(r, 201, &b, h);
 }
 
@@ -567,7 +544,7 @@ static int too_long(struct server_req *r, const struct tus_meta *m,
     struct tus_hdrs h = { m, NULL, 0, 0 };
     uint64_t n, max = r->app->cfg->max_file_size;
 
-    if (!parse_u64(server_header(r, "Content-Length"), &n))
+    if (!params_u64(server_header(r, "Content-Length"), &n))
         return 0;
     if (n > max - m->offset)
         *res = fail(r, SOCC_E_FILE_TOO_LARGE, "the chunk would pass the "
@@ -656,13 +633,13 @@ static enum MHD_Result patch_upload(struct server_req *r,
 
     socc_error_clear(&err);
     if (m->done && offset == m->length &&
-        (!parse_u64(server_header(r, "Content-Length"), &n) || n == 0))
+        (!params_u64(server_header(r, "Content-Length"), &n) || n == 0))
         res = answer_done(r, &h);
     else if (offset != m->offset)
         res = fail(r, SOCC_E_OFFSET_MISMATCH, "Upload-Offset is not the "
                    "upload's offset (see the Upload-Offset header)", NULL,
                    NULL, &h);
-    else if (parse_u64(server_header(r, "Upload-Length"), &len) &&
+    else if (params_u64(server_header(r, "Upload-Length"), &len) &&
              m->deferred && tus_upload_set_length(u, len, &err) != SOCC_OK)
         res = fail(r, err.code, err.detail, NULL, NULL, &h);
     else
@@ -690,7 +667,7 @@ static enum MHD_Result tus_patch(struct server_req *r, const char *id)
     if (!octets(r))
         return fail0(r, SOCC_E_UNSUPPORTED_MEDIA_TYPE,
                      "Content-Type must be " OCTETS, NULL);
-    if (!parse_u64(server_header(r, "Upload-Offset"), &offset))
+    if (!params_u64(server_header(r, "Upload-Offset"), &offset))
         return fail0(r, SOCC_E_BAD_REQUEST,
                      "Upload-Offset must be a number of bytes", NULL);
     socc_error_clear(&err);
@@ -723,7 +700,7 @@ static enum socc_err read_length(struct server_req *r, struct tus_meta *m,
                    : socc_error_set(err, SOCC_E_BAD_REQUEST,
                                     "Upload-Defer-Length must be 1");
     }
-    if (!parse_u64(len, &m->length))
+    if (!params_u64(len, &m->length))
         return socc_error_set(err, SOCC_E_BAD_REQUEST, "Upload-Length must "
                               "be a number of bytes");
     if (m->length > r->app->cfg->max_file_size)
@@ -740,7 +717,7 @@ static int has_body(struct server_req *r)
 
     if (server_header(r, "Transfer-Encoding"))
         return 1;
-    return parse_u64(server_header(r, "Content-Length"), &n) && n > 0;
+    return params_u64(server_header(r, "Content-Length"), &n) && n > 0;
 }
 
 static enum MHD_Result tus_create(struct server_req *r)

@@ -16,6 +16,7 @@
 #include "http/cached_reads.h"
 #include "http/export_csv.h"
 #include "http/idempotency.h"
+#include "http/params.h"
 #include "http/respond.h"
 #include "http/upload.h"
 #include "http/upload_slots.h"
@@ -69,31 +70,6 @@ static void post_free(void *p)
     decided(ps);
     upload_free(ps->up);
     free(ps);
-}
-
-/* 1 with *v when s is a plain decimal number. */
-static int parse_u64(const char *s, uint64_t *v)
-{
-    char *end;
-
-    if (!s || *s < '0' || *s > '9')
-        return 0;
-    errno = 0;
-    *v = strtoull(s, &end, 10);
-    return errno == 0 && *end == '\0';
-}
-
-/* Append ,"warnings":[...] before the closing brace when there are some. */
-static void add_warnings(struct buf *b, const char *warnings)
-{
-    if (!warnings || !*warnings || strcmp(warnings, "[]") == 0 ||
-        !b->data || b->len == 0 || b->data[b->len - 1] != '}' ||
-        strstr(b->data, "\"warnings\":"))
-        return;
-    b->len--;
-    buf_adds(b, ",\"warnings\":");
-    buf_adds(b, warnings);
-    buf_addc(b, '}');
 }
 
 /* Audit an upload attempt that reached a company the caller may touch. */
@@ -200,7 +176,7 @@ static enum MHD_Result post_done(struct server_req *r, struct post *ps)
     audit_upload(r, upload_company(ps->up), e, out.upload.id);
     if (e == SOCC_OK) {
         e = store_upload_json(r->app->store, out.upload.id, &b, &err);
-        add_warnings(&b, out.upload.warnings);
+        respond_add_warnings(&b, out.upload.warnings);
         out.hint[0] = '\0';
     }
     if (e != SOCC_OK) {
@@ -270,7 +246,7 @@ enum MHD_Result api_uploads_post(struct server_req *r)
 
     if (!authz_role(r, PRINCIPAL_ANALYST))
         return MHD_YES;
-    if (parse_u64(server_header(r, "Content-Length"), &declared) &&
+    if (params_u64(server_header(r, "Content-Length"), &declared) &&
         declared > cfg->max_file_size + API_UPLOADS_OVERHEAD) {
         r->close_conn = 1;
         return respond_error(r, SOCC_E_FILE_TOO_LARGE, 0,
@@ -321,7 +297,7 @@ enum MHD_Result api_uploads_post(struct server_req *r)
         r->close_conn = 1;
         return respond_error(r, e, 0, err.detail, NULL, NULL);
     }
-    if (parse_u64(server_header(r, "Content-Length"), &declared))
+    if (params_u64(server_header(r, "Content-Length"), &declared))
         ps->declared = declared;
     progress_user(ps->prog, r->who.user);
     upload_set_progress(ps->up, ps->prog);
@@ -337,22 +313,6 @@ enum MHD_Result api_uploads_post(struct server_req *r)
 #define LIMIT_RANGE "limit must be an integer in the range 1-1000"
 #define OFFSET_RANGE "offset must be an integer in the range " \
                      "0-9223372036854775807"
-
-/* A query number in [lo, hi]; def when absent; -1 when not a number in it. */
-static int query_num(struct server_req *r, const char *key, int64_t def,
-                     int64_t lo, int64_t hi, int64_t *out)
-{
-    const char *s = server_query(r, key);
-    uint64_t v;
-
-    *out = def;
-    if (!s || !*s)
-        return 0;
-    if (!parse_u64(s, &v) || v > (uint64_t)hi || (int64_t)v < lo)
-        return -1;
-    *out = (int64_t)v;
-    return 0;
-}
 
 static enum MHD_Result bad_query(struct server_req *r, const char *what)
 {
@@ -392,9 +352,9 @@ enum MHD_Result api_uploads_list(struct server_req *r)
         f.active = 0;
     else if (active && *active)
         return bad_query(r, "active must be true or false");
-    if (query_num(r, "limit", 50, 1, LIMIT_MAX, &f.limit) != 0)
+    if (params_query_num(r, "limit", 50, 1, LIMIT_MAX, &f.limit) != 0)
         return bad_query(r, LIMIT_RANGE);
-    if (query_num(r, "offset", 0, 0, INT64_MAX, &f.offset) != 0)
+    if (params_query_num(r, "offset", 0, 0, INT64_MAX, &f.offset) != 0)
         return bad_query(r, OFFSET_RANGE);
     buf_init(&b);
     socc_error_clear(&err);
@@ -423,11 +383,11 @@ enum MHD_Result api_uploads_records(struct server_req *r, int64_t id,
     const char *format = server_query(r, "format");
 
     csv = csv || (format && strcmp(format, "csv") == 0);
-    if (query_num(r, "sheet", -1, 0, 65535, &sheet) != 0)
+    if (params_query_num(r, "sheet", -1, 0, 65535, &sheet) != 0)
         return bad_query(r, "sheet must be an integer in the range 0-65535");
-    if (!csv && query_num(r, "limit", 100, 1, LIMIT_MAX, &limit) != 0)
+    if (!csv && params_query_num(r, "limit", 100, 1, LIMIT_MAX, &limit) != 0)
         return bad_query(r, LIMIT_RANGE);
-    if (!csv && query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
+    if (!csv && params_query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
         return bad_query(r, OFFSET_RANGE);
     if (!authz_upload(r, id, PRINCIPAL_ANALYST, NULL))
         return MHD_YES;

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "auth/audit.h"
 #include "http/authz.h"
+#include "http/params.h"
 #include "http/respond.h"
 
 #define VERSIONS "/api/versions"
@@ -30,27 +31,6 @@ static enum MHD_Result bad(struct server_req *r, const char *what)
 {
     return respond_error(r, SOCC_E_BAD_REQUEST, 0, what,
                          "check the query parameters of the address", NULL);
-}
-
-/* A query number in [lo, hi], def when absent; -1 when not one. */
-static int query_num(struct server_req *r, const char *key, int64_t def,
-                     int64_t lo, int64_t hi, int64_t *out)
-{
-    const char *s = server_query(r, key);
-    char *end;
-    long long v;
-
-    *out = def;
-    if (!s || !*s)
-        return 0;
-    if (*s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 /* "123" or "123/rest": the id and *rest; -1 when not a positive id. */
@@ -161,9 +141,9 @@ static enum MHD_Result diff(struct server_req *r, int64_t id)
         sd = STORE_DIFF_REMOVED;
     else if (side && *side && strcmp(side, "added") != 0)
         return bad(r, "side must be added or removed");
-    if (query_num(r, "limit", 100, 1, LIMIT_MAX, &limit) != 0)
+    if (params_query_num(r, "limit", 100, 1, LIMIT_MAX, &limit) != 0)
         return bad(r, "limit must be an integer in the range 1-1000");
-    if (query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
+    if (params_query_num(r, "offset", 0, 0, INT64_MAX, &offset) != 0)
         return bad(r, "offset must be an integer in the range "
                       "0-9223372036854775807");
     if (!load(r, id, &u, PRINCIPAL_ANALYST, &res))

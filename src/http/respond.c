@@ -140,3 +140,15 @@ enum MHD_Result respond_error(struct server_req *r, enum socc_err code,
         status = (unsigned)socc_err_http(code);
     return respond_json(r, status, &body);
 }
+
+void respond_add_warnings(struct buf *b, const char *warnings)
+{
+    if (!warnings || !*warnings || strcmp(warnings, "[]") == 0 ||
+        !b->data || b->len == 0 || b->data[b->len - 1] != '}' ||
+        strstr(b->data, "\"warnings\":"))
+        return;
+    b->len--;
+    buf_adds(b, ",\"warnings\":");
+    buf_adds(b, warnings);
+    buf_addc(b, '}');
+}

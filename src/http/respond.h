@@ -40,6 +40,9 @@ enum MHD_Result respond_error(struct server_req *r, enum socc_err code,
  * uploaded_at, uploaded_by, record_count, version) for upload u.
  */
 void respond_existing_json(struct buf *out, const struct store_upload *u);
+/* Add ,"warnings":[...] before the closing brace of the upload object in
+ * b when warnings (a JSON array) holds some and b has none yet. */
+void respond_add_warnings(struct buf *b, const char *warnings);
 /* Append the JSON error object (no trailing newline) to out. */
 void respond_error_json(struct buf *out, const char *req_id,
                         enum socc_err code, const char *detail,

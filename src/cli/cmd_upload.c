@@ -28,6 +28,7 @@
 #include "cli/cli.h"
 #include "cli/tus_client.h"
 #include "cli/upload_state.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/sha256.h"
 #include "http/upload.h"
@@ -67,6 +68,7 @@ struct job {
     int fd;
     uint64_t size;
     char sha[65];
+    char state_key[65];          /* what the state file knows it by */
     char url[1100];              /* the upload, "" before creation */
     uint64_t resumed_at;         /* offset found at the start */
     int resumed;
@@ -255,7 +257,8 @@ static int create(struct job *j, struct tus_answer *a, struct outcome *o)
     if (a->status == 201 && a->location[0] && a->offset <= 0) {
         snprintf(j->url, sizeof(j->url), "%s", a->location);
         if (x->state_path[0] &&
-            upload_state_put(x->state_path, j->sha, j->size, j->url) != 0)
+            upload_state_put(x->state_path, j->state_key, j->size,
+                             j->url) != 0)
             fprintf(stderr, "socc: warning: cannot remember the upload in "
                     "%s; an interrupted upload will start over\n",
                     x->state_path);
@@ -427,6 +430,21 @@ static int report(struct job *j, struct outcome *o)
     return socc_err_exit(o->code);
 }
 
+/*
+ * An unfinished upload is remembered for the file's content, company and
+ * tool type together: the same file sent again for another company must
+ * start a new upload, never finish the first company's one.
+ */
+static void state_key(struct job *j, const struct run *x)
+{
+    struct buf b;
+
+    buf_init(&b);
+    buf_printf(&b, "%s\n%s\n%s", j->sha, x->o.company, x->o.tool);
+    sha256_hex(b.data ? b.data : "", b.len, j->state_key);
+    buf_release(&b);
+}
+
 static int upload_one(struct run *x, const char *file)
 {
     struct job j;
@@ -443,8 +461,9 @@ static int upload_one(struct run *x, const char *file)
         o.code = err.code;
         snprintf(o.detail, sizeof(o.detail), "%s", err.detail);
     } else {
+        state_key(&j, x);
         if (x->state_path[0])
-            upload_state_get(x->state_path, j.sha, j.size, x->cl.base,
+            upload_state_get(x->state_path, j.state_key, j.size, x->cl.base,
                              j.url, sizeof(j.url));
         send_file(&j, &o);
     }

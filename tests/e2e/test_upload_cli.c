@@ -442,6 +442,60 @@ static void test_rerun_resumes(void **state)
     assert_int_equal(remembered(url, sizeof(url)), -1);   /* forgotten */
 }
 
+/*
+ * Killed halfway for one company, the same file sent for another company
+ * starts a new upload of its own: it must never finish the first
+ * company's upload and file the data there (found by a fresh-user test).
+ */
+static void test_rerun_for_another_company_starts_over(void **state)
+{
+    char path[300], url[600], *out, *err, *data;
+    const char *slow[] = { "--company", "FirstCo", "--tool", "mdm",
+                           "--chunk-size", "65536", "--limit-rate", "400000",
+                           path, NULL };
+    const char *other[] = { "--company", "SecondCo", "--tool", "siem", path,
+                            NULL };
+    long long off = 0;
+    struct e2e_resp r;
+    size_t len;
+    long until;
+    pid_t pid;
+
+    (void)state;
+    data = big_csv(900000, &len);
+    write_file("twoco.csv", data, len, path, sizeof(path));
+    free(data);
+    pid = spawn(srv.base, slow);
+    until = e2e_now_ms() + 20000;
+    while (e2e_now_ms() < until) {
+        if (remembered(url, sizeof(url)) == 0 &&
+            (off = tus_head("", url)) >= 200000)
+            break;
+        usleep(50000);
+    }
+    kill(pid, SIGKILL);
+    wait_exit(pid);
+    assert_true(off >= 200000);
+
+    assert_int_equal(run(srv.base, other, &out, &err), 0);
+    /* every byte sent anew, nothing resumed */
+    snprintf(url, sizeof(url), " sent=%zu\n", len);
+    if (!strstr(out, url))
+        print_message("out: %s err: %s\n", out, err);
+    assert_non_null(strstr(out, url));
+    assert_null(strstr(out, "resumed_at"));
+    assert_non_null(strstr(out, " records="));
+    free(out);
+    free(err);
+    e2e_get(&srv, "/api/uploads?company=SecondCo", NULL, &r);
+    assert_int_equal(e2e_json_int(r.body, "total", -1), 1);
+    assert_non_null(strstr(r.body, "\"tool_type\":\"siem\""));
+    e2e_resp_free(&r);
+    e2e_get(&srv, "/api/uploads?company=FirstCo", NULL, &r);
+    assert_int_equal(e2e_json_int(r.body, "total", -1), 0);
+    e2e_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_circuit_breaker),
         cmocka_unit_test(test_rerun_resumes),
+        cmocka_unit_test(test_rerun_for_another_company_starts_over),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

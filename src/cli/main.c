@@ -18,7 +18,6 @@ static void usage(FILE *fp)
             "                              restore (server stopped)\n"
             "  check [--url URL]           is a running server ready and "
             "healthy?\n"
-            "environment: SOCC_LISTEN, SOCC_DATA_DIR, MAX_FILE_SIZE, "
             "  user add NAME [--role R] [--company C]... [--password-stdin]\n"
             "  user passwd NAME [--password-stdin]\n"
             "  user list\n"

@@ -120,6 +120,12 @@ enum MHD_Result api_ops_summary(struct server_req *r)
         buf_release(&b);
         return respond_error(r, err.code, 0, err.detail, NULL, NULL);
     }
+    /* the counters since start and the alerts are the whole instance's:
+     * only a super admin sees them, never a member of one company */
+    if (r->who.role < PRINCIPAL_SUPER_ADMIN) {
+        buf_addc(&b, '}');
+        return respond_json(r, 200, &b);
+    }
     metrics_totals(&t);
     buf_printf(&b, ",\"since_start\":{\"stored\":%llu,\"rejected\":%llu,"
                "\"duplicates\":%llu,\"client_errors\":%llu},"

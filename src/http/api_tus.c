@@ -381,16 +381,20 @@ static void fill_input(struct pipeline_input *in, const struct tus_meta *m,
 }
 
 /*
- * 1 when the caller may touch upload id of company; else 0 with the
- * same 404 an unknown id gets, so an id of another company reveals
- * nothing.
+ * 1 when the caller may touch upload id (metadata m): the user who
+ * created it, while still a member of its company.  Else 0 with the same
+ * 404 an unknown id gets, so an id of another user or company reveals
+ * nothing, and nobody can write into or finish another user's upload.
+ * (Uploads created before owners were kept have none: their company's
+ * members may go on with them.)
  */
 static int caller_may(struct server_req *r, const char *id,
-                      const char *company, enum MHD_Result *res)
+                      const struct tus_meta *m, enum MHD_Result *res)
 {
     char detail[64];
 
-    if (principal_has_company(&r->who, company))
+    if (principal_has_company(&r->who, m->company) &&
+        (!m->owner[0] || strcmp(m->owner, r->who.user) == 0))
         return 1;
     /* the words tus_store uses for an id it does not hold */
     snprintf(detail, sizeof(detail), "no upload '%.40s'", id);
@@ -673,7 +677,7 @@ static enum MHD_Result tus_patch(struct server_req *r, const char *id)
     socc_error_clear(&err);
     if (tus_store_acquire(g_ts, id, &u, &err) != SOCC_OK)
         return fail0(r, err.code, err.detail, NULL);
-    if (!caller_may(r, id, tus_upload_meta(u)->company, &res)) {
+    if (!caller_may(r, id, tus_upload_meta(u), &res)) {
         tus_upload_release(u);
         return res;
     }
@@ -741,6 +745,7 @@ static enum MHD_Result tus_create(struct server_req *r)
         r->close_conn = 1;
         return MHD_YES;
     }
+    snprintf(m.owner, sizeof(m.owner), "%s", r->who.user);
     if (e == SOCC_OK && has_body(r) && !octets(r))
         e = socc_error_set(&err, SOCC_E_UNSUPPORTED_MEDIA_TYPE, "a creation body needs "
                            "Content-Type " OCTETS);
@@ -775,7 +780,7 @@ static enum MHD_Result tus_head(struct server_req *r, const char *id)
     socc_error_clear(&err);
     if (tus_store_peek(g_ts, id, &m, &err) != SOCC_OK)
         return fail0(r, err.code, err.detail, NULL);
-    if (!caller_may(r, id, m.company, &res))
+    if (!caller_may(r, id, &m, &res))
         return res;
     if (m.done)
         m.offset = m.length;
@@ -794,7 +799,7 @@ static enum MHD_Result tus_delete(struct server_req *r, const char *id)
     socc_error_clear(&err);
     if (tus_store_acquire(g_ts, id, &u, &err) != SOCC_OK)
         return fail0(r, err.code, err.detail, NULL);
-    if (!caller_may(r, id, tus_upload_meta(u)->company, &res)) {
+    if (!caller_may(r, id, tus_upload_meta(u), &res)) {
         tus_upload_release(u);
         return res;
     }

@@ -98,10 +98,10 @@ static void meta_format(const struct tus_meta *m, char *out, size_t n)
              "tus 1\nlength %" PRIu64 "\ndeferred %d\noffset %" PRIu64
              "\ncreated %" PRId64 "\ntouched %" PRId64 "\ndone %d\n"
              "result_id %" PRId64 "\nresult %s\nsha256 %s\ncompany %s\n"
-             "tool_type %s\nfilename %s\n",
+             "tool_type %s\nowner %s\nfilename %s\n",
              m->length, m->deferred, m->offset, m->created, m->touched,
              m->done, m->result_id, m->result, m->sha256, m->company,
-             m->tool_type, m->filename);
+             m->tool_type, m->owner, m->filename);
 }
 
 static void set_str(char *dst, size_t cap, const char *v)
@@ -134,6 +134,8 @@ static int meta_line(struct tus_meta *m, const char *key, const char *v)
         set_str(m->company, sizeof(m->company), v);
     else if (strcmp(key, "tool_type") == 0)
         set_str(m->tool_type, sizeof(m->tool_type), v);
+    else if (strcmp(key, "owner") == 0)
+        set_str(m->owner, sizeof(m->owner), v);
     else if (strcmp(key, "filename") == 0)
         set_str(m->filename, sizeof(m->filename), v);
     else

@@ -38,6 +38,7 @@ struct tus_meta {
     char filename[256];       /* safe base name */
     char company[129];
     char tool_type[33];
+    char owner[129];          /* the user who created it, "" for none */
     int done;                 /* the pipeline ran on the whole file */
     char result[32];          /* when done: "OK" or the error's name */
     int64_t result_id;        /* when done: the upload, or the existing one */

@@ -437,19 +437,30 @@ static void test_other_company_versions_tus_progress(void **state)
             e2e_resp_free(&r);
         }
         assert_true(loc[0] != '\0');
-        c = curl_easy_init();
-        snprintf(url, sizeof(url), "%s%s", srv.base,
-                 loc[0] == '/' ? loc : strstr(loc, "/api/tus/"));
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-        h = e2e_auth_header(&bob, NULL);
-        h = curl_slist_append(h, "Tus-Resumable: 1.0.0");
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        e2e_perform(c, &r);
-        curl_slist_free_all(h);
-        curl_easy_cleanup(c);
-        assert_int_equal(r.status, 404);
-        e2e_resp_free(&r);
+        /* alice's upload: absent to bob (globex) and to carol, an acme
+         * admin who did not create it (nobody writes into another user's
+         * upload); alice herself sees it */
+        {
+            struct e2e_server carol = as(tok_carol);
+            const struct e2e_server *who[3] = { &bob, &carol, &alice };
+            const long want[3] = { 404, 404, 200 };
+
+            for (k = 0; k < 3; k++) {
+                c = curl_easy_init();
+                snprintf(url, sizeof(url), "%s%s", srv.base,
+                         loc[0] == '/' ? loc : strstr(loc, "/api/tus/"));
+                curl_easy_setopt(c, CURLOPT_URL, url);
+                curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+                h = e2e_auth_header(who[k], NULL);
+                h = curl_slist_append(h, "Tus-Resumable: 1.0.0");
+                curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+                e2e_perform(c, &r);
+                curl_slist_free_all(h);
+                curl_easy_cleanup(c);
+                assert_int_equal(r.status, want[k]);
+                e2e_resp_free(&r);
+            }
+        }
     }
 
     /* progress: alice's token is not bob's to follow */
@@ -465,6 +476,16 @@ static void test_other_company_versions_tus_progress(void **state)
            NULL);
     expect(&bob, "GET", "/api/uploads/progress/alice-prog-1", NULL, 404,
            "NOT_FOUND");
+
+    /* a company's summary holds no instance-wide counters for its members */
+    call(&bob, "GET", "/api/summary?company=globex", NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"last_24h\""));
+    assert_null(strstr(r.body, "since_start"));
+    assert_null(strstr(r.body, "alerts_firing"));
+    e2e_resp_free(&r);
+    expect(&bob, "GET", "/api/summary?company=acme", NULL, 403,
+           "ACCESS_DENIED");
 
     /* the page's helpers: lookup by hash, company list, error reports */
     snprintf(path, sizeof(path), "/api/uploads/lookup?company=acme&sha256="

@@ -9,6 +9,7 @@
  * rows, in one transaction.  Either way the journal records the restore
  * and a backup is taken right after it.
  */
+#include "auth/audit.h"
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -225,6 +226,19 @@ static enum socc_err run(struct job *j, struct socc_error *err)
         rc = swap_in(j, err);
     if (rc == SOCC_OK)
         rc = backup_take(j->bk, "restored", &bi, err);
+    if (rc == SOCC_OK) {
+        /* restores are audited, like deletes and rollbacks */
+        struct auth_store_audit a;
+
+        memset(&a, 0, sizeof(a));
+        a.actor = "cli";
+        a.action = "restore";
+        a.outcome = "ok";
+        a.company = j->o.company;
+        a.target = j->arg;
+        a.detail = bi.name;
+        audit_record(j->st, &a);
+    }
     if (rc == SOCC_OK)
         printf("restored%s%s (%s); backup %s\n",
                j->o.company ? " company " : "",

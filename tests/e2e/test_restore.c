@@ -270,6 +270,16 @@ static void restore_one_company(void **state)
     assert_string_equal(beta, t[5].beta);
     free(acme);
     free(beta);
+    /* both restores are in the audit log, the company one with its name */
+    {
+        struct e2e_resp r;
+
+        e2e_get(&srv, "/api/audit?limit=100", NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "\"action\":\"restore\""));
+        assert_non_null(strstr(r.body, "\"company\":\"acme\""));
+        e2e_resp_free(&r);
+    }
     /* the server keeps working on the restored data */
     upload("acme", "siem", "a4.csv", "host\nz\n");
 }

@@ -30,18 +30,6 @@ static enum socc_err fail(struct socc_error *err, sqlite3 *db,
                           what);
 }
 
-static void now_iso(char *out, size_t n)
-{
-    struct timespec ts;
-    struct tm tm;
-    size_t k;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    k = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + k, n - k, ".%03ldZ", ts.tv_nsec / 1000000);
-}
-
 static void bind_all(sqlite3_stmt *st, const char *fmt, va_list ap)
 {
     int i;
@@ -135,7 +123,7 @@ enum socc_err auth_store_user_add(struct store *s, const char *name,
     char now[32];
     enum socc_err rc;
 
-    now_iso(now, sizeof(now));
+    store_sqlite_now_iso(now, sizeof(now));
     rc = run(s, "a user of this name exists", NULL, err,
              "INSERT INTO users (name, role, password_hash, created_at) "
              "VALUES (?, ?, ?, ?)", "ssss", name, role, hash, now);
@@ -326,7 +314,7 @@ enum socc_err auth_store_membership_set(struct store *s, int64_t user_id,
     if (!on)
         return run(s, NULL, NULL, err, "DELETE FROM memberships WHERE "
                    "user_id = ? AND company = ?", "is", user_id, company);
-    now_iso(now, sizeof(now));
+    store_sqlite_now_iso(now, sizeof(now));
     rc = run(s, NULL, NULL, err, "INSERT OR IGNORE INTO companies (name, "
              "created_at) VALUES (?, ?)", "ss", company, now);
     if (rc == SOCC_OK)
@@ -407,7 +395,7 @@ enum socc_err auth_store_token_add(struct store *s,
     char now[32];
     enum socc_err rc;
 
-    now_iso(now, sizeof(now));
+    store_sqlite_now_iso(now, sizeof(now));
     rc = run(s, "token collision", NULL, err,
              "INSERT INTO api_tokens (user_id, name, token_hash, prefix, "
              "all_companies, tier, created_at, created_by) VALUES "
@@ -483,7 +471,7 @@ enum socc_err auth_store_token_revoke(struct store *s, int64_t id,
     int n = 0;
     enum socc_err rc;
 
-    now_iso(now, sizeof(now));
+    store_sqlite_now_iso(now, sizeof(now));
     rc = run(s, NULL, &n, err, "UPDATE api_tokens SET revoked_at = "
              "coalesce(revoked_at, ?) WHERE id = ?", "si", now, id);
     if (rc == SOCC_OK && n == 0)
@@ -520,7 +508,7 @@ enum socc_err auth_store_audit_add(struct store *s,
 {
     char now[32];
 
-    now_iso(now, sizeof(now));
+    store_sqlite_now_iso(now, sizeof(now));
     return run(s, NULL, NULL, err,
                "INSERT INTO audit_log (at, actor, action, outcome, company, "
                "target, address, request_id, detail) VALUES "

@@ -12,18 +12,6 @@
 #define COLS "id, message, stack, page, user_agent, occurred_at, " \
              "received_at, request_id"
 
-static void now_iso(char *out, size_t n)
-{
-    struct timespec ts;
-    struct tm tm;
-    size_t k;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    k = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + k, n - k, ".%03ldZ", ts.tv_nsec / 1000000);
-}
-
 static void bind_str(sqlite3_stmt *st, int i, const char *v)
 {
     sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
@@ -36,7 +24,7 @@ static enum socc_err add_db(sqlite3 *db, const struct store_client_error *e,
     char now[32];
     int rc;
 
-    now_iso(now, sizeof(now));
+    store_sqlite_now_iso(now, sizeof(now));
     if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO client_errors (" COLS
                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL))
         return store_sqlite_fail(err, db, "prepare");

@@ -1299,7 +1299,8 @@ out:
 
 /* ---- writes ---- */
 
-static void now_iso(char *out, size_t n)
+/* UTC now as ISO 8601 with milliseconds ("2026-12-04T18:30:00.123Z"). */
+void store_sqlite_now_iso(char *out, size_t n)
 {
     struct timespec ts;
     struct tm tm;
@@ -1339,7 +1340,7 @@ static enum socc_err insert_upload(struct store_writer *w,
     if (u->created_at[0])
         snprintf(now, sizeof(now), "%s", u->created_at);   /* a replay */
     else
-        now_iso(now, sizeof(now));
+        store_sqlite_now_iso(now, sizeof(now));
     snprintf(w->meta.created_at, sizeof(w->meta.created_at), "%s", now);
     if (sqlite3_prepare_v2(w->db, "INSERT OR IGNORE INTO companies (name, "
                            "created_at) VALUES (?, ?)", -1, &st, NULL))

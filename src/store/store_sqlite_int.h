@@ -18,6 +18,8 @@ void store_sqlite_put(struct store *s, sqlite3 *db);
 /* Tell the store's observer (caches) that company's data changed; call
  * after every commit that changes what its readers see. */
 void store_sqlite_written(const char *company);
+/* UTC now as ISO 8601 with milliseconds, the form every table stores. */
+void store_sqlite_now_iso(char *out, size_t n);
 /* Log the database error of db and map it to a socc code in *err. */
 enum socc_err store_sqlite_fail(struct socc_error *err, sqlite3 *db,
                                 const char *what);
